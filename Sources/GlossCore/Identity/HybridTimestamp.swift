@@ -1,0 +1,37 @@
+/// A hybrid logical timestamp: wall-clock milliseconds plus a counter that breaks ties
+/// and keeps the order causal when clocks are skewed.
+///
+/// It only orders concurrent versions for display; it never decides what survives.
+public struct HybridTimestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let wallMilliseconds: Int64
+    public let counter: UInt32
+
+    public init(wallMilliseconds: Int64, counter: UInt32 = 0) {
+        self.wallMilliseconds = wallMilliseconds
+        self.counter = counter
+    }
+
+    public static let zero = HybridTimestamp(wallMilliseconds: 0)
+
+    public static func < (lhs: HybridTimestamp, rhs: HybridTimestamp) -> Bool {
+        (lhs.wallMilliseconds, lhs.counter) < (rhs.wallMilliseconds, rhs.counter)
+    }
+
+    /// The next timestamp after `latest` (the greatest this replica has made or seen),
+    /// given the current wall clock. Never goes backwards, whatever the wall clock does.
+    public static func next(after latest: HybridTimestamp, now: Int64) -> HybridTimestamp {
+        if now > latest.wallMilliseconds { return HybridTimestamp(wallMilliseconds: now) }
+        return HybridTimestamp(wallMilliseconds: latest.wallMilliseconds, counter: latest.counter &+ 1)
+    }
+
+    /// `WALL.COUNTER`, e.g. `1480550400000.0`.
+    public var description: String { "\(wallMilliseconds).\(counter)" }
+
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let wall = Int64(parts[0]), wall >= 0, let counter = UInt32(parts[1]) else {
+            return nil
+        }
+        self.init(wallMilliseconds: wall, counter: counter)
+    }
+}

@@ -1,0 +1,99 @@
+/// The merge of concurrent versions: the same code on client and server.
+///
+/// Rules (design.md, Merge rules): disjoint fields merge; `tags` merge as sets against the
+/// common ancestor; the same field changed to different values is a conflict that keeps
+/// every value, with a deterministic winner displayed; edit against delete is a
+/// conflict; identical content is not; a resolution's clock dominates every sibling.
+public enum Merge {
+    /// What a user sees for an entity.
+    /// - Parameters:
+    ///   - frontier: the entity's current frontier.
+    ///   - history: every known version of the entity (the frontier's included), where
+    ///     common ancestors are looked up. Only needed when the frontier has several versions.
+    public static func view(of frontier: Frontier, history: [Version]) -> EntityView {
+        let live = frontier.versions.filter { !$0.isDeletion }
+        let deletions = frontier.versions.filter(\.isDeletion).map(\.dot)
+        guard !live.isEmpty else {
+            return EntityView(content: nil, conflicts: [], deletions: deletions, frontier: frontier.dots)
+        }
+        let ancestors = commonAncestors(of: live, in: history)
+        var fields = Set<String>()
+        for version in live { fields.formUnion(version.content!.keys) }
+        for ancestor in ancestors { if let fieldsOfAncestor = ancestor.content { fields.formUnion(fieldsOfAncestor.keys) } }
+        fields.remove(ReservedField.conflicts)
+
+        var content: EntityContent = [:]
+        var conflicts: [FieldConflict] = []
+        for field in fields.sorted() {
+            if ReservedField.setFields.contains(field) {
+                let merged = mergeSet(field: field, sides: live, ancestors: ancestors)
+                if let merged { content[field] = merged }
+                continue
+            }
+            let candidates = mergeRegister(field: field, sides: live, ancestors: ancestors)
+            if let value = candidates[0].value { content[field] = value }
+            if candidates.count > 1 { conflicts.append(FieldConflict(field: field, candidates: candidates)) }
+        }
+        return EntityView(content: content, conflicts: conflicts, deletions: deletions, frontier: frontier.dots)
+    }
+
+    /// The maximal versions of `history` that every version of `sides` has seen (strictly).
+    static func commonAncestors(of sides: [Version], in history: [Version]) -> [Version] {
+        guard sides.count > 1 else { return [] }
+        let sideDots = Set(sides.map(\.dot))
+        let common = history.filter { candidate in
+            !sideDots.contains(candidate.dot) && sides.allSatisfy { candidate.clock.isDominated(by: $0.clock) }
+        }
+        return common.filter { candidate in
+            !common.contains { $0.dot != candidate.dot && candidate.clock.isDominated(by: $0.clock) }
+        }
+    }
+
+    private static func valueSet(_ candidates: [Candidate]) -> Set<JSONValue?> {
+        Set(candidates.map(\.value))
+    }
+
+    /// A register field: one side's change wins over the ancestor's value; different
+    /// changes on several sides are all kept.
+    static func mergeRegister(field: String, sides: [Version], ancestors: [Version]) -> [Candidate] {
+        let sideCandidates = sides.map { CarriedConflicts.candidates(of: $0, field: field) }
+        if sides.count == 1 { return sideCandidates[0].sorted(by: Candidate.displayOrder) }
+        let sets = sideCandidates.map(valueSet)
+        // The ancestor's value, when the common ancestors agree on it.
+        let ancestorSets = ancestors.map { valueSet(CarriedConflicts.candidates(of: $0, field: field)) }
+        let base: Set<JSONValue?>? = ancestorSets.isEmpty || !ancestorSets.allSatisfy({ $0 == ancestorSets[0] })
+            ? nil : ancestorSets[0]
+        var chosen = sideCandidates
+        if !sets.allSatisfy({ $0 == sets[0] }), let base {
+            let changed = sideCandidates.indices.filter { sets[$0] != base }
+            if !changed.isEmpty { chosen = changed.map { sideCandidates[$0] } }
+        }
+        // One candidate per distinct value: the latest writer of it.
+        var best: [JSONValue?: Candidate] = [:]
+        for candidate in chosen.joined() {
+            if let existing = best[candidate.value], !Candidate.displayOrder(candidate, existing) { continue }
+            best[candidate.value] = candidate
+        }
+        return best.values.sorted(by: Candidate.displayOrder)
+    }
+
+    /// A set field: a member is kept if some side added it, or if the ancestor had it and
+    /// no side removed it.
+    static func mergeSet(field: String, sides: [Version], ancestors: [Version]) -> JSONValue? {
+        func members(_ version: Version) -> Set<String> {
+            Set(version.content?[field]?.stringArrayValue ?? [])
+        }
+        let sideSets = sides.map(members)
+        if sides.count == 1 {
+            return sides[0].content?[field] == nil ? nil : .array(sideSets[0].sorted().map { .string($0) })
+        }
+        let base = ancestors.map(members).reduce(nil as Set<String>?) { partial, next in
+            partial.map { $0.intersection(next) } ?? next
+        } ?? []
+        var result = Set<String>()
+        for set in sideSets { result.formUnion(set.subtracting(base)) }
+        result.formUnion(base.filter { member in sideSets.allSatisfy { $0.contains(member) } })
+        let present = sides.contains { $0.content?[field] != nil }
+        return present || !result.isEmpty ? .array(result.sorted().map { .string($0) }) : nil
+    }
+}

@@ -1,0 +1,138 @@
+import GlossCore
+public import GRDB
+import Foundation
+
+/// A client replica: one SQLite file holding the append-only change log and the tables
+/// derived from it.
+///
+/// Every write goes through one transaction that appends to the log and updates the
+/// derived state together, so a crash leaves either both or neither.
+///
+/// ```swift
+/// let store = try GlossDatabase.create(at: "notes.gloss", name: "ayşe")
+/// let summary = try store.importItems(items)
+/// ```
+public struct GlossDatabase: Sendable {
+    /// The connection (a WAL-mode pool on disk, a queue in memory).
+    let writer: any DatabaseWriter
+    /// Where the store lives, for messages; `:memory:` for in-memory stores.
+    public let path: String
+    /// Supplies "now" in milliseconds; tests replace it to make clocks skew.
+    let clock: @Sendable () -> Int64
+
+    /// A read-only view of the database, for queries a front end runs itself.
+    public var reader: any DatabaseReader { writer }
+
+    init(writer: any DatabaseWriter, path: String, clock: @escaping @Sendable () -> Int64) throws {
+        self.writer = writer
+        self.path = path
+        self.clock = clock
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The current wall clock in milliseconds since 1970.
+    public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// The embedded migrations of `Migrations/client/`, each applied once, in name order.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in EmbeddedMigrations.client {
+            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+        }
+        return migrator
+    }
+
+    static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL (from DatabasePool) with FULL sync: a committed change survives power loss too.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
+
+    /// Creates a new replica at `path` with a fresh random replica id.
+    /// - Parameters:
+    ///   - path: the store file; it must not exist yet. Missing parent folders are made.
+    ///   - name: written as `author` on the annotations this replica makes.
+    /// - Throws: ``StoreError/storeExists(path:)`` or ``StoreError/cannotOpen(path:reason:)``.
+    public static func create(
+        at path: String, name: String? = nil, clock: @escaping @Sendable () -> Int64 = systemClock
+    ) throws -> GlossDatabase {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: path) { throw StoreError.storeExists(path: path) }
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty { try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "cannot create folder \(folder)")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration())
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
+        }
+        do {
+            let store = try GlossDatabase(writer: pool, path: path, clock: clock)
+            try store.initializeReplica(name: name)
+            return store
+        } catch {
+            // Leave nothing half-made behind.
+            for suffix in ["", "-wal", "-shm"] { try? fileManager.removeItem(atPath: path + suffix) }
+            throw error
+        }
+    }
+
+    /// Opens an existing replica, applying any migrations a newer Gloss added.
+    /// - Throws: ``StoreError/storeMissing(path:)``, ``StoreError/notAStore(path:)``.
+    public static func open(at path: String, clock: @escaping @Sendable () -> Int64 = systemClock) throws -> GlossDatabase {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.storeMissing(path: path) }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration())
+            let isStore = try pool.read { db in try db.tableExists("replica") && db.tableExists("changes") }
+            guard isStore else { throw StoreError.notAStore(path: path) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            if let databaseError = error as? DatabaseError, databaseError.resultCode == .SQLITE_NOTADB {
+                throw StoreError.notAStore(path: path)
+            }
+            throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
+        }
+        return try GlossDatabase(writer: pool, path: path, clock: clock)
+    }
+
+    /// A new replica in memory, for tests and previews.
+    public static func inMemory(name: String? = nil, clock: @escaping @Sendable () -> Int64 = systemClock) throws -> GlossDatabase {
+        let store = try GlossDatabase(writer: DatabaseQueue(configuration: Configuration()), path: ":memory:", clock: clock)
+        try store.initializeReplica(name: name)
+        return store
+    }
+
+    private func initializeReplica(name: String?) throws {
+        let created = ISO8601DateFormatter().string(from: Date())
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO replica (singleton, id, name, created_at) VALUES (1, ?, ?, ?)",
+                arguments: [ReplicaID.random().description, name, created])
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let databaseError = error as? DatabaseError { return databaseError.message ?? "\(databaseError.resultCode)" }
+        return "\(error)"
+    }
+
+    /// Runs `body` in one write transaction.
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        try writer.write(body)
+    }
+
+    /// Runs `body` against a consistent snapshot.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+}

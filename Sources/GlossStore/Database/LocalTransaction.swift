@@ -1,0 +1,50 @@
+import GlossCore
+import GRDB
+
+/// One write transaction that mints local changes: each gets the next seq of this
+/// replica, a hybrid timestamp after everything seen, and a clock that replaces the
+/// entity's whole frontier.
+struct LocalTransaction {
+    let db: Database
+    var state: ReplicaState
+    let now: Int64
+
+    var replica: ReplicaInfo { state.info }
+
+    /// Writes a new version of an entity; `content == nil` deletes it.
+    @discardableResult
+    mutating func write(kind: EntityKind, entity: String, content: EntityContent?) throws -> Change {
+        let frontier = try ChangeLog.frontier(kind: kind, entity: entity, db)
+        let change = state.makeChange(kind: kind, entity: entity, content: content, frontier: frontier, now: now)
+        _ = try Materializer.apply(change, db)
+        return change
+    }
+
+    /// What the entity shows now, or `nil` if this replica has never seen it.
+    func view(kind: EntityKind, entity: String) throws -> EntityView? {
+        try EntityViews.current(kind: kind, entity: entity, db)
+    }
+}
+
+enum EntityViews {
+    /// The view of an entity from its stored frontier; `nil` when unknown.
+    static func current(kind: EntityKind, entity: String, _ db: Database) throws -> EntityView? {
+        let frontier = try ChangeLog.frontier(kind: kind, entity: entity, db)
+        guard !frontier.versions.isEmpty else { return nil }
+        if frontier.versions.count == 1 { return Merge.view(of: frontier, history: []) }
+        return Merge.view(of: frontier, history: try ChangeLog.history(kind: kind, entity: entity, db))
+    }
+}
+
+extension GlossDatabase {
+    /// Runs `body` in one write transaction that may mint local changes.
+    func writeLocal<T: Sendable>(_ body: @Sendable (inout LocalTransaction) throws -> T) throws -> T {
+        let now = clock()
+        return try write { db in
+            var transaction = LocalTransaction(db: db, state: try ReplicaState.load(db), now: now)
+            let result = try body(&transaction)
+            try transaction.state.save(db)
+            return result
+        }
+    }
+}

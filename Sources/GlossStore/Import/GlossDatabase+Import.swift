@@ -1,0 +1,106 @@
+import GlossCore
+import GRDB
+
+/// What an import did.
+public struct ImportSummary: Sendable, Hashable {
+    public var articlesImported = 0
+    public var annotationsImported = 0
+    /// Entries that existed with other content and were updated from an export.
+    public var updated = 0
+    /// Entries already present with the same content.
+    public var unchanged = 0
+    /// Entries passed over, with the reason.
+    public var skipped: [Skip] = []
+
+    public struct Skip: Sendable, Hashable {
+        public var item: String
+        public var reason: String
+    }
+
+    public init() {}
+}
+
+extension GlossDatabase {
+    /// How many items one import transaction holds.
+    public static let importBatchSize = 1_000
+
+    /// Imports articles and annotations, one transaction per batch (never one per row).
+    ///
+    /// The same article imported twice, or on two replicas, is one article: its id comes
+    /// from its text. Re-importing a seed text never overwrites edits made since; entries
+    /// from an export replace the stored fields when they differ.
+    /// - Parameters:
+    ///   - items: what to import; articles should come before their annotations.
+    ///   - progress: called after each batch with the number of items done so far.
+    public func importItems(
+        _ items: [ImportItem], progress: (@Sendable (Int) -> Void)? = nil
+    ) throws -> ImportSummary {
+        var summary = ImportSummary()
+        var done = 0
+        for batch in stride(from: 0, to: items.count, by: Self.importBatchSize) {
+            let slice = Array(items[batch..<min(batch + Self.importBatchSize, items.count)])
+            let batchSummary = try writeLocal { transaction in
+                var summary = ImportSummary()
+                for item in slice { try Self.importItem(item, into: &transaction, summary: &summary) }
+                return summary
+            }
+            summary.articlesImported += batchSummary.articlesImported
+            summary.annotationsImported += batchSummary.annotationsImported
+            summary.updated += batchSummary.updated
+            summary.unchanged += batchSummary.unchanged
+            summary.skipped += batchSummary.skipped
+            done += slice.count
+            progress?(done)
+        }
+        return summary
+    }
+
+    private static func importItem(_ item: ImportItem, into transaction: inout LocalTransaction, summary: inout ImportSummary) throws {
+        switch item {
+        case .article(let article, let authoritative):
+            let current = try transaction.view(kind: .article, entity: article.id)
+            if let content = current?.content {
+                guard authoritative, !sameContent(content, article.content) else {
+                    summary.unchanged += 1
+                    return
+                }
+                try transaction.write(kind: .article, entity: article.id, content: article.content)
+                summary.updated += 1
+            } else {
+                try transaction.write(kind: .article, entity: article.id, content: article.content)
+                summary.articlesImported += 1
+            }
+        case .annotation(let annotation):
+            guard let text = try String.fetchOne(
+                transaction.db.cachedStatement(sql: "SELECT text FROM articles WHERE id = ?"), arguments: [annotation.article])
+            else {
+                summary.skipped.append(.init(item: "annotation \(annotation.id)", reason: "its article \(annotation.article) is not in the store"))
+                return
+            }
+            do {
+                try annotation.target.validate(against: ScalarText(text))
+            } catch {
+                summary.skipped.append(.init(item: "annotation \(annotation.id)", reason: error.description))
+                return
+            }
+            let current = try transaction.view(kind: .annotation, entity: annotation.id)
+            if let content = current?.content {
+                if sameContent(content, annotation.content) {
+                    summary.unchanged += 1
+                } else {
+                    try transaction.write(kind: .annotation, entity: annotation.id, content: annotation.content)
+                    summary.updated += 1
+                }
+            } else {
+                try transaction.write(kind: .annotation, entity: annotation.id, content: annotation.content)
+                summary.annotationsImported += 1
+            }
+        }
+    }
+
+    private static func sameContent(_ stored: EntityContent, _ incoming: EntityContent) -> Bool {
+        var stored = stored
+        stored[ReservedField.conflicts] = nil
+        return stored == incoming
+    }
+}

@@ -1,0 +1,72 @@
+import GlossCore
+import Foundation
+import GRDB
+
+/// Reads and appends rows of the `changes` table.
+enum ChangeLog {
+    static let columns = "replica, seq, kind, entity, op, clock, hlc_wall, hlc_counter, replaces, content, author"
+
+    /// Appends a change; returns `false` when its dot is already in the log.
+    static func append(_ change: Change, _ db: Database) throws -> Bool {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO changes (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (replica, seq) DO NOTHING")
+        try statement.execute(arguments: [
+            change.dot.replica.description, Int64(change.dot.seq), change.kind.rawValue, change.entity,
+            change.operation.rawValue, CanonicalJSON.string(change.clock.json), change.timestamp.wallMilliseconds,
+            Int64(change.timestamp.counter), CanonicalJSON.string(.array(change.replaces.map { .string($0.description) })),
+            change.content, change.author,
+        ])
+        return db.changesCount > 0
+    }
+
+    /// Decodes a `changes` row selected with ``columns``.
+    static func change(from row: Row) throws -> Change {
+        let replicaText: String = row["replica"]
+        guard let replica = ReplicaID(replicaText) else { throw StoreError.logCorrupted("bad replica id \(replicaText)") }
+        let dot = Dot(replica: replica, seq: UInt64(row["seq"] as Int64))
+        guard let kind = EntityKind(rawValue: row["kind"]), let operation = ChangeOperation(rawValue: row["op"]) else {
+            throw StoreError.logCorrupted("bad kind or op in change \(dot)")
+        }
+        let clockText: String = row["clock"]
+        guard let clockJSON = try? JSONParser.parse(clockText), let clock = VectorClock(json: clockJSON) else {
+            throw StoreError.logCorrupted("bad clock in change \(dot)")
+        }
+        let replacesText: String = row["replaces"]
+        guard let replacesJSON = try? JSONParser.parse(replacesText), let texts = replacesJSON.stringArrayValue else {
+            throw StoreError.logCorrupted("bad replaces in change \(dot)")
+        }
+        return Change(
+            dot: dot, kind: kind, entity: row["entity"], operation: operation, clock: clock,
+            timestamp: HybridTimestamp(wallMilliseconds: row["hlc_wall"], counter: UInt32(row["hlc_counter"] as Int64)),
+            replaces: texts.compactMap { Dot($0) }, content: row["content"], author: row["author"])
+    }
+
+    /// Every version of one entity, in log order.
+    static func history(kind: EntityKind, entity: String, _ db: Database) throws -> [Version] {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT \(columns) FROM changes WHERE kind = ? AND entity = ? ORDER BY position"),
+            arguments: [kind.rawValue, entity])
+        return try rows.map { row in try version(of: change(from: row)) }
+    }
+
+    /// The entity's current frontier, from the `frontier` table.
+    static func frontier(kind: EntityKind, entity: String, _ db: Database) throws -> Frontier {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT \(columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                    FROM frontier f JOIN changes c ON c.replica = f.replica AND c.seq = f.seq
+                    WHERE f.kind = ? AND f.entity = ?
+                    """),
+            arguments: [kind.rawValue, entity])
+        return Frontier(try rows.map { row in try version(of: change(from: row)) })
+    }
+
+    static func version(of change: Change) throws -> Version {
+        do {
+            return try change.version()
+        } catch {
+            throw StoreError.invalidChange(error)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+public import GlossCore
+public import GRDB
+
+/// What applying a batch of changes from elsewhere did.
+public struct ApplySummary: Sendable, Hashable {
+    /// Changes that were new to this replica and changed an entity.
+    public var applied = 0
+    /// Changes already in the log (a retry, or a change pulled back after pushing it).
+    public var duplicates = 0
+    /// New changes that a known version already dominated.
+    public var dominated = 0
+    /// Entities that became conflicted.
+    public var newConflicts = 0
+
+    public init() {}
+}
+
+extension GlossDatabase {
+    /// Applies changes made elsewhere, all in one transaction: either every change is in
+    /// the log and the derived tables afterwards, or none is.
+    ///
+    /// - Parameter extra: runs inside the same transaction after the changes are applied
+    ///   (the sync engine saves its cursor there, so a page and its cursor commit together).
+    public func applyRemote(
+        _ changes: [Change], extra: (@Sendable (Database) throws -> Void)? = nil
+    ) throws -> ApplySummary {
+        try write { db in
+            var state = try ReplicaState.load(db)
+            var summary = ApplySummary()
+            for change in changes {
+                switch try Materializer.apply(change, db) {
+                case .duplicate: summary.duplicates += 1
+                case .dominated: summary.dominated += 1
+                case .applied(let newConflict):
+                    summary.applied += 1
+                    if newConflict { summary.newConflicts += 1 }
+                }
+                state.observe(change.timestamp)
+            }
+            try state.save(db)
+            try extra?(db)
+            return summary
+        }
+    }
+
+    /// Changes in local log order after `position`, at most `limit` of them, with their
+    /// positions; `replica` restricts them to one replica's changes.
+    public func changes(
+        afterPosition position: Int64 = 0, replica: ReplicaID? = nil, limit: Int = 1_000
+    ) throws -> [(position: Int64, change: Change)] {
+        try read { db in
+            var sql = "SELECT position, \(ChangeLog.columns) FROM changes WHERE position > ?"
+            var arguments: StatementArguments = [position]
+            if let replica {
+                sql += " AND replica = ?"
+                arguments += [replica.description]
+            }
+            sql += " ORDER BY position LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                (row["position"], try ChangeLog.change(from: row))
+            }
+        }
+    }
+}

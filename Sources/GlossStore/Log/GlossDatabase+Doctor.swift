@@ -1,0 +1,116 @@
+public import GlossCore
+import GRDB
+
+/// What `gloss doctor` found.
+public struct DoctorReport: Sendable, Hashable {
+    public var changes = 0
+    public var entities = 0
+    /// Every difference between the derived tables and a rebuild from the log, and any
+    /// damage to the log itself. Empty when healthy.
+    public var problems: [String] = []
+    /// Whether the derived tables were rebuilt in place.
+    public var repaired = false
+
+    public var isHealthy: Bool { problems.isEmpty }
+
+    public var json: JSONValue {
+        .object([
+            "changes": .int(Int64(changes)), "entities": .int(Int64(entities)), "healthy": .bool(isHealthy),
+            "problems": .array(problems.map { .string($0) }), "repaired": .bool(repaired),
+        ])
+    }
+}
+
+extension GlossDatabase {
+    /// The derived tables, each with the columns and order that make two copies comparable.
+    static let derivedTables: [(name: String, query: String)] = [
+        ("frontier", "SELECT kind, entity, replica, seq FROM frontier ORDER BY kind, entity, replica, seq"),
+        ("entities", "SELECT kind, id, deleted, conflicts, created_wall, modified_wall FROM entities ORDER BY kind, id"),
+        ("articles", "SELECT * FROM articles ORDER BY id"),
+        ("annotations", "SELECT * FROM annotations ORDER BY id"),
+        ("search", "SELECT e.kind, e.id, s.title, s.body FROM search s JOIN entities e ON e.rowid = s.rowid ORDER BY e.kind, e.id"),
+    ]
+
+    /// Rebuilds every derived table from the log in memory and compares it with the
+    /// stored one; checks the log's own integrity too.
+    /// - Parameter repair: when problems are found in the derived tables, rebuild them in place.
+    public func doctor(repair: Bool = false) throws -> DoctorReport {
+        let rebuilt = try DatabaseQueue()
+        try Self.migrator.migrate(rebuilt)
+        var report = try read { db in
+            var report = DoctorReport()
+            for row in try Row.fetchAll(db, sql: "PRAGMA integrity_check") where (row[0] as String?) != "ok" {
+                report.problems.append("SQLite integrity check: \(row[0] as String? ?? "?")")
+            }
+            let replica = try Row.fetchOne(db, sql: "SELECT * FROM replica")!
+            try rebuilt.write { memory in
+                try memory.execute(
+                    sql: "INSERT INTO replica (singleton, id, name, created_at) VALUES (1, ?, ?, ?)",
+                    arguments: [replica["id"], replica["name"], replica["created_at"]])
+            }
+            // Seqs of each replica must run 1, 2, 3 … without gaps.
+            for row in try Row.fetchAll(
+                db, sql: "SELECT replica, COUNT(*) AS n, MIN(seq) AS first, MAX(seq) AS last FROM changes GROUP BY replica")
+            where (row["n"] as Int64) != (row["last"] as Int64) || (row["first"] as Int64) != 1 {
+                report.problems.append("changes of replica \(row["replica"] as String) have gaps in their seqs")
+            }
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM changes ORDER BY position")
+            try rebuilt.write { memory in
+                while let row = try cursor.next() {
+                    let change = try ChangeLog.change(from: row)
+                    do {
+                        _ = try Materializer.apply(change, memory)
+                    } catch {
+                        report.problems.append("change \(change.dot) cannot be replayed: \(error)")
+                    }
+                    report.changes += 1
+                }
+            }
+            report.entities = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entities") ?? 0
+            try rebuilt.read { memory in
+                for table in Self.derivedTables {
+                    let stored = try Row.fetchAll(db, sql: table.query)
+                    let fresh = try Row.fetchAll(memory, sql: table.query)
+                    report.problems += Self.differences(table: table.name, stored: stored, rebuilt: fresh)
+                }
+            }
+            for trigger in ["changes_are_append_only_update", "changes_are_append_only_delete"]
+            where try !db.triggerExists(trigger) {
+                report.problems.append("the trigger \(trigger) that keeps the log append-only is missing")
+            }
+            return report
+        }
+        if repair, !report.isHealthy {
+            try rebuildDerivedState()
+            report.repaired = true
+        }
+        return report
+    }
+
+    static func differences(table: String, stored: [Row], rebuilt: [Row]) -> [String] {
+        var problems: [String] = []
+        if stored.count != rebuilt.count {
+            problems.append("\(table): \(stored.count) rows stored, \(rebuilt.count) rebuilt from the log")
+        }
+        for (index, pair) in zip(stored, rebuilt).enumerated() where pair.0 != pair.1 {
+            problems.append("\(table): row \(index + 1) differs: stored \(pair.0.description), rebuilt \(pair.1.description)")
+            if problems.count >= 10 { break }
+        }
+        return problems
+    }
+
+    /// Throws away every derived table and replays the log into them, in one transaction.
+    public func rebuildDerivedState() throws {
+        try write { db in
+            for table in ["frontier", "entities", "articles", "annotations", "search"] {
+                try db.execute(sql: "DELETE FROM \(table)")
+            }
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM changes ORDER BY position")
+            var changes: [Change] = []
+            while let row = try cursor.next() { changes.append(try ChangeLog.change(from: row)) }
+            for change in changes {
+                _ = try Materializer.integrate(change, version: try ChangeLog.version(of: change), db)
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import GlossCore
+import GRDB
+
+/// Applies changes to the log and keeps every derived table in step, inside the
+/// caller's transaction. The only code that writes derived state, so the live tables
+/// and `gloss doctor`'s rebuild cannot drift apart.
+enum Materializer {
+    /// What applying one change did.
+    enum Outcome: Equatable {
+        /// Its dot was already in the log.
+        case duplicate
+        /// Stored, but a known version already dominates it.
+        case dominated
+        /// It changed the entity; `newConflict` when the entity became conflicted.
+        case applied(newConflict: Bool)
+    }
+
+    /// Checks a change and the content it carries before anything is written.
+    static func validate(_ change: Change, version: Version, _ db: Database) throws {
+        do {
+            try change.validateShape()
+        } catch {
+            throw StoreError.invalidChange(error)
+        }
+        guard let content = version.content else { return }
+        var articleText: String? = nil
+        if change.kind == .annotation, let article = content["article"]?.stringValue {
+            articleText = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT text FROM articles WHERE id = ?"), arguments: [article])
+        }
+        do throws(ValidationError) {
+            switch change.kind {
+            case .article:
+                _ = try Article(id: change.entity, content: content)
+            case .annotation:
+                let annotation = try Annotation(id: change.entity, content: content)
+                if let articleText { try annotation.target.validate(against: ScalarText(articleText)) }
+            }
+        } catch {
+            throw StoreError.invalidChange(.invalidContent(dot: change.dot, error))
+        }
+    }
+
+    /// Appends `change` to the log and updates the frontier and the derived tables.
+    static func apply(_ change: Change, _ db: Database) throws -> Outcome {
+        let version = try ChangeLog.version(of: change)
+        try validate(change, version: version, db)
+        guard try ChangeLog.append(change, db) else { return .duplicate }
+        return try integrate(change, version: version, db)
+    }
+
+    /// Updates the frontier and derived tables for a change already in the log.
+    static func integrate(_ change: Change, version: Version, _ db: Database) throws -> Outcome {
+        var frontier = try ChangeLog.frontier(kind: change.kind, entity: change.entity, db)
+        if case .dominated = frontier.insert(version) {
+            // A late ancestor can still change which common ancestor a conflicted merge
+            // uses; re-deriving keeps the view independent of arrival order.
+            if frontier.versions.count > 1 { try materialize(kind: change.kind, entity: change.entity, frontier: frontier, db) }
+            return .dominated
+        }
+        let wasConflicted = try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT conflicts IS NOT NULL FROM entities WHERE kind = ? AND id = ?"),
+            arguments: [change.kind.rawValue, change.entity]) ?? false
+        try saveFrontier(frontier, kind: change.kind, entity: change.entity, db)
+        let view = try materialize(kind: change.kind, entity: change.entity, frontier: frontier, db)
+        return .applied(newConflict: !wasConflicted && view.isConflicted)
+    }
+
+    static func saveFrontier(_ frontier: Frontier, kind: EntityKind, entity: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM frontier WHERE kind = ? AND entity = ?")
+            .execute(arguments: [kind.rawValue, entity])
+        let insert = try db.cachedStatement(sql: "INSERT INTO frontier (kind, entity, replica, seq) VALUES (?, ?, ?, ?)")
+        for dot in frontier.dots {
+            try insert.execute(arguments: [kind.rawValue, entity, dot.replica.description, Int64(dot.seq)])
+        }
+    }
+
+    /// Rewrites the derived rows of one entity from its frontier.
+    @discardableResult
+    static func materialize(kind: EntityKind, entity: String, frontier: Frontier, _ db: Database) throws -> EntityView {
+        let view = frontier.versions.count > 1
+            ? Merge.view(of: frontier, history: try ChangeLog.history(kind: kind, entity: entity, db))
+            : Merge.view(of: frontier, history: [])
+        let times = frontier.versions.map(\.timestamp.wallMilliseconds)
+        let rowID = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    INSERT INTO entities (kind, id, deleted, conflicts, created_wall, modified_wall)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (kind, id) DO UPDATE SET
+                        deleted = excluded.deleted, conflicts = excluded.conflicts,
+                        created_wall = MIN(created_wall, excluded.created_wall),
+                        modified_wall = excluded.modified_wall
+                    RETURNING rowid
+                    """),
+            arguments: [
+                kind.rawValue, entity, view.isDeleted, ConflictRecord.json(for: view),
+                times.min() ?? 0, times.max() ?? 0,
+            ])!
+        try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID])
+        switch kind {
+        case .article: try materializeArticle(entity, view: view, searchRow: rowID, db)
+        case .annotation: try materializeAnnotation(entity, view: view, searchRow: rowID, db)
+        }
+        return view
+    }
+
+    private static func materializeArticle(_ id: String, view: EntityView, searchRow: Int64, _ db: Database) throws {
+        guard let content = view.content else {
+            try db.cachedStatement(sql: "DELETE FROM articles WHERE id = ?").execute(arguments: [id])
+            return
+        }
+        let article: Article
+        do {
+            article = try Article(id: id, content: content)
+        } catch {
+            throw StoreError.logCorrupted("article \(id) merges to invalid content: \(error)")
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO articles (id, title, date, text, source, language, tags, content)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            id, article.title, article.date, article.text, article.source, article.language,
+            CanonicalJSON.string(.array(article.tags.map { .string($0) })), CanonicalJSON.string(.object(content)),
+        ])
+        try db.cachedStatement(sql: "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)")
+            .execute(arguments: [searchRow, TextFolding.fold(article.title), TextFolding.fold(article.text)])
+    }
+
+    private static func materializeAnnotation(_ id: String, view: EntityView, searchRow: Int64, _ db: Database) throws {
+        guard let content = view.content else {
+            try db.cachedStatement(sql: "DELETE FROM annotations WHERE id = ?").execute(arguments: [id])
+            return
+        }
+        let annotation: Annotation
+        do {
+            annotation = try Annotation(id: id, content: content)
+        } catch {
+            throw StoreError.logCorrupted("annotation \(id) merges to invalid content: \(error)")
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO annotations
+                    (id, article, start, "end", exact, note, tags, label, color, author, created, content)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            id, annotation.article, annotation.target.start, annotation.target.end, annotation.target.exact,
+            annotation.note, CanonicalJSON.string(.array(annotation.tags.map { .string($0) })), annotation.label,
+            annotation.color, annotation.author, annotation.created, CanonicalJSON.string(.object(content)),
+        ])
+        if let note = annotation.note, !note.isEmpty {
+            try db.cachedStatement(sql: "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)")
+                .execute(arguments: [searchRow, "", TextFolding.fold(note)])
+        }
+    }
+}
+
+/// The stored form of an entity's conflicts:
+/// `{"deletedBy": [dot…], "fields": [{"field", "candidates": [{"from", "at", "value"}]}]}`.
+enum ConflictRecord {
+    static func json(for view: EntityView) -> String? {
+        guard view.isConflicted else { return nil }
+        var object: [String: JSONValue] = [:]
+        if view.hasDeleteConflict { object["deletedBy"] = .array(view.deletions.map { .string($0.description) }) }
+        object["fields"] = .array(
+            view.conflicts.map { conflict in
+                .object([
+                    "field": .string(conflict.field),
+                    "candidates": .array(
+                        conflict.candidates.map { candidate in
+                            var entry: [String: JSONValue] = [
+                                "from": .string(candidate.origin.description), "at": .string(candidate.timestamp.description),
+                            ]
+                            if let value = candidate.value { entry["value"] = value }
+                            return .object(entry)
+                        }),
+                ])
+            })
+        return CanonicalJSON.string(.object(object))
+    }
+}
