@@ -1,2 +1,53 @@
 import ArgumentParser
-@main struct Gloss: ParsableCommand { func run() {} }
+import Foundation
+import GlossSync
+
+/// `gloss`: the reference client. It keeps a replica of a corpus of articles and their
+/// annotations in one SQLite file and works fully offline.
+@main
+struct Gloss: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "gloss",
+        abstract: "Keep a corpus of articles and your annotations on them, offline, in sync.",
+        discussion: """
+            Each machine keeps a full replica in one SQLite file (--store, or $GLOSS_STORE, \
+            or ~/.local/share/gloss/default.gloss). Every change is appended to the \
+            replica's change log; ids may be given by any unique prefix of 6 or more characters.
+
+            Start with:
+              gloss init --name ayşe
+              gloss import mosul-2016-12.txt
+              gloss articles
+            """,
+        version: "gloss \(version) (libcurl \(Libcurl.version))",
+        subcommands: [
+            Init.self, Import.self, Articles.self, Show.self, Annotate.self, Annotations.self, Edit.self,
+            Delete.self, Search.self, Status.self, Conflicts.self, Resolve.self, Log.self, Export.self, Doctor.self,
+        ])
+
+    /// Runs the command, with the exit codes of design.md: 0 on success, 1 on an error
+    /// (one line on stderr saying what to do), 2 on a usage error.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exitOnError(error)
+        }
+    }
+
+    static func exitOnError(_ error: any Error) -> Never {
+        let code = exitCode(for: error)
+        if code == .success { Gloss.exit(withError: error) }  // --help, --version
+        if error is ExitCode { Gloss.exit(withError: error) }
+        if code == .validationFailure {
+            // A usage error: ArgumentParser's message with the usage line.
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+        Terminal.printError(CLIMessage.describe(error))
+        Foundation.exit(1)
+    }
+}

@@ -26,4 +26,9 @@ static inline CURLcode gloss_curl_getinfo_long(CURL *handle, CURLINFO info, long
     return curl_easy_getinfo(handle, info, value);
 }
 
+// CURLVERSION_NOW is a macro Swift does not import.
+static inline curl_version_info_data *gloss_curl_version_info(void) {
+    return curl_version_info(CURLVERSION_NOW);
+}
+
 #endif

@@ -4,7 +4,7 @@ import CCurl
 public enum Libcurl {
     /// libcurl's version, e.g. `7.88.1`.
     public static var version: String {
-        guard let info = curl_version_info(CURLVERSION_NOW), let version = info.pointee.version else { return "unknown" }
+        guard let info = gloss_curl_version_info(), let version = info.pointee.version else { return "unknown" }
         return String(cString: version)
     }
 }

@@ -1,0 +1,59 @@
+import ArgumentParser
+import GlossCore
+import GlossStore
+
+extension Gloss {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import seed-format .txt articles, folders of them, or a JSONL export.",
+            discussion: """
+                A .txt file starts with ' date YYYY-MM ' and the lead sentence, then paragraphs \
+                separated by blank lines; its text is kept exactly. Folders are read recursively \
+                (.txt and .jsonl files); a bad file inside a folder is skipped with its reason, a bad \
+                file named here stops the import before anything is written. The same article \
+                imported twice is one article.
+
+                Examples:
+                  gloss import ../shared/corpus/mosul-2016-12.txt
+                  gloss import corpus/ other.jsonl
+                """)
+
+        @Argument(help: ArgumentHelp("Files or folders to import.", valueName: "path"))
+        var paths: [String]
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            let store = try options.openStore()
+            var plan = try ImportReader.read(paths: paths)
+            // Articles first, so annotations find them.
+            plan.items.sort { lhs, rhs in
+                if case .article = lhs, case .annotation = rhs { return true }
+                return false
+            }
+            let total = plan.items.count
+            let showProgress = total > GlossDatabase.importBatchSize
+            let summary = try store.importItems(plan.items) { done in
+                if showProgress { Terminal.note("import: \(done)/\(total) items") }
+            }
+            for skip in plan.skipped { Terminal.note("skipped \(skip.path): \(skip.reason)") }
+            for skip in summary.skipped { Terminal.note("skipped \(skip.item): \(skip.reason)") }
+            let skipped = plan.skipped.count + summary.skipped.count
+            if options.json {
+                Terminal.printJSON([
+                    "articles": .int(Int64(summary.articlesImported)), "annotations": .int(Int64(summary.annotationsImported)),
+                    "updated": .int(Int64(summary.updated)), "unchanged": .int(Int64(summary.unchanged)),
+                    "skipped": .array(
+                        plan.skipped.map { ["item": .string($0.path), "reason": .string($0.reason)] }
+                            + summary.skipped.map { ["item": .string($0.item), "reason": .string($0.reason)] }),
+                    "files": .int(Int64(plan.files)),
+                ])
+            } else {
+                print(
+                    "imported \(summary.articlesImported) article\(summary.articlesImported == 1 ? "" : "s"), "
+                        + "\(summary.annotationsImported) annotation\(summary.annotationsImported == 1 ? "" : "s"); "
+                        + "\(summary.updated) updated, \(summary.unchanged) unchanged, \(skipped) skipped")
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// Failures the command line itself detects, with what to do about them.
+enum CLIError: Error, CustomStringConvertible {
+    case cannotWrite(path: String, reason: String)
+    case folderNeeded(format: String)
+    case wrongKind(id: String, expected: String, options: String)
+    case unhealthy(problems: Int)
+
+    var description: String {
+        switch self {
+        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason); check the path and its permissions"
+        case .folderNeeded(let format): return "--format \(format) writes a folder of files: give one with --out FOLDER"
+        case .wrongKind(let id, let expected, let options): return "\(id) is \(expected); \(options)"
+        case .unhealthy(let problems):
+            return "the store has \(problems) problem\(problems == 1 ? "" : "s") (listed above); run 'gloss doctor --repair' to rebuild derived state from the log"
+        }
+    }
+}
