@@ -12,10 +12,15 @@ struct LocalTransaction {
     var replica: ReplicaInfo { state.info }
 
     /// Writes a new version of an entity; `content == nil` deletes it.
+    ///
+    /// A new version of an article also records, in its clock, every annotation version
+    /// on it this replica has seen: an article deletion then conflicts exactly with the
+    /// annotations made concurrently elsewhere (design.md: such an annotation survives).
     @discardableResult
     mutating func write(kind: EntityKind, entity: String, content: EntityContent?) throws -> Change {
         let frontier = try ChangeLog.frontier(kind: kind, entity: entity, db)
-        let change = state.makeChange(kind: kind, entity: entity, content: content, frontier: frontier, now: now)
+        let seen = kind == .article ? try ArticleDeletion.annotationClock(article: entity, db) : VectorClock()
+        let change = state.makeChange(kind: kind, entity: entity, content: content, frontier: frontier, seen: seen, now: now)
         _ = try Materializer.apply(change, db)
         return change
     }
@@ -31,8 +36,7 @@ enum EntityViews {
     static func current(kind: EntityKind, entity: String, _ db: Database) throws -> EntityView? {
         let frontier = try ChangeLog.frontier(kind: kind, entity: entity, db)
         guard !frontier.versions.isEmpty else { return nil }
-        if frontier.versions.count == 1 { return Merge.view(of: frontier, history: []) }
-        return Merge.view(of: frontier, history: try ChangeLog.history(kind: kind, entity: entity, db))
+        return try Materializer.view(kind: kind, entity: entity, frontier: frontier, db)
     }
 }
 

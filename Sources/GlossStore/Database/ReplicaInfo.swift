@@ -36,14 +36,15 @@ struct ReplicaState {
 
     /// Mints the next local change of an entity, replacing its whole frontier.
     mutating func makeChange(
-        kind: EntityKind, entity: String, content: EntityContent?, frontier: Frontier, now: Int64
+        kind: EntityKind, entity: String, content: EntityContent?, frontier: Frontier, seen: VectorClock = VectorClock(),
+        now: Int64
     ) -> Change {
         lastSeq += 1
         let dot = Dot(replica: info.id, seq: lastSeq)
         latest = HybridTimestamp.next(after: latest, now: now)
         return Change(
             dot: dot, kind: kind, entity: entity, operation: content == nil ? .delete : .put,
-            clock: frontier.joinedClock.including(dot), timestamp: latest, replaces: frontier.dots,
+            clock: frontier.joinedClock.joined(with: seen).including(dot), timestamp: latest, replaces: frontier.dots,
             content: content.map { CanonicalJSON.string(.object($0)) })
     }
 

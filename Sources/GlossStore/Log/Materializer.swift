@@ -61,8 +61,10 @@ enum Materializer {
         let wasConflicted = try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT conflicts IS NOT NULL FROM entities WHERE kind = ? AND id = ?"),
             arguments: [change.kind.rawValue, change.entity]) ?? false
+        let article = change.kind == .annotation ? try ArticleDeletion.article(of: change.entity, version: version, db) : nil
         try saveFrontier(frontier, kind: change.kind, entity: change.entity, db)
         let view = try materialize(kind: change.kind, entity: change.entity, frontier: frontier, db)
+        if let article { try ArticleDeletion.refreshIfDeleted(article: article, db) }
         return .applied(newConflict: !wasConflicted && view.isConflicted)
     }
 
@@ -75,12 +77,21 @@ enum Materializer {
         }
     }
 
-    /// Rewrites the derived rows of one entity from its frontier.
-    @discardableResult
-    static func materialize(kind: EntityKind, entity: String, frontier: Frontier, _ db: Database) throws -> EntityView {
+    /// What an entity shows, from its frontier (and history when it has several versions).
+    static func view(kind: EntityKind, entity: String, frontier: Frontier, _ db: Database) throws -> EntityView {
         let view = frontier.versions.count > 1
             ? Merge.view(of: frontier, history: try ChangeLog.history(kind: kind, entity: entity, db))
             : Merge.view(of: frontier, history: [])
+        if kind == .article, view.isDeleted, let contested = try ArticleDeletion.contestedView(article: entity, deleted: view, db) {
+            return contested
+        }
+        return view
+    }
+
+    /// Rewrites the derived rows of one entity from its frontier.
+    @discardableResult
+    static func materialize(kind: EntityKind, entity: String, frontier: Frontier, _ db: Database) throws -> EntityView {
+        let view = try self.view(kind: kind, entity: entity, frontier: frontier, db)
         let times = frontier.versions.map(\.timestamp.wallMilliseconds)
         let rowID = try Int64.fetchOne(
             db.cachedStatement(
