@@ -40,14 +40,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .ambiguousID(let prefix, let matches):
             return "id '\(prefix)' matches \(matches.count) entries (\(matches.prefix(5).joined(separator: ", "))); give more characters"
         case .articleDeleted(let id):
-            return "article \(id) is deleted; nothing can be added to it"
+            return "article \(id) is deleted; see its history with 'gloss log --entity \(id.prefix(10))'"
         case .quoteNotFound(let quote):
             return "the quote '\(quote)' does not occur in the article; check its spelling, or use --start/--end"
         case .quoteAmbiguous(let quote, let occurrences):
             return "the quote '\(quote)' occurs \(occurrences.count) times (\(occurrences.joined(separator: "; "))); "
                 + "choose one with --occurrence N"
         case .occurrenceOutOfRange(let occurrence, let count):
-            return "--occurrence \(occurrence) is out of range: the quote occurs \(count) time\(count == 1 ? "" : "s")"
+            return "--occurrence \(occurrence) is out of range: the quote occurs \(count) time\(count == 1 ? "" : "s"); "
+                + (count == 1 ? "leave --occurrence out" : "give --occurrence 1 to \(count)")
         case .invalid(let error): return "\(error)"
         case .invalidChange(let error): return "\(error)"
         case .nothingToEdit:

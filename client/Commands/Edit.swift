@@ -39,6 +39,13 @@ extension Gloss {
 
         @OptionGroup var options: GlobalOptions
 
+        func validate() throws {
+            guard note != nil || !addTags.isEmpty || !removeTags.isEmpty || label != nil || color != nil || title != nil else {
+                throw ArgumentParser.ValidationError(
+                    "nothing to change: give at least one of --note, --add-tag, --remove-tag, --label, --color, --title")
+            }
+        }
+
         func run() throws {
             let store = try options.openStore()
             let (kind, fullID) = try store.resolveID(id)

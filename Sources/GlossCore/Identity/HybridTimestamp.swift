@@ -21,7 +21,13 @@ public struct HybridTimestamp: Hashable, Comparable, Sendable, CustomStringConve
     /// given the current wall clock. Never goes backwards, whatever the wall clock does.
     public static func next(after latest: HybridTimestamp, now: Int64) -> HybridTimestamp {
         if now > latest.wallMilliseconds { return HybridTimestamp(wallMilliseconds: now) }
-        return HybridTimestamp(wallMilliseconds: latest.wallMilliseconds, counter: latest.counter &+ 1)
+        if latest.counter < .max {
+            return HybridTimestamp(wallMilliseconds: latest.wallMilliseconds, counter: latest.counter + 1)
+        }
+        // The counter is spent (a peer can send one that is): move on to the next millisecond
+        // rather than wrap around to a smaller timestamp.
+        if latest.wallMilliseconds < .max { return HybridTimestamp(wallMilliseconds: latest.wallMilliseconds + 1) }
+        return latest
     }
 
     /// `WALL.COUNTER`, e.g. `1480550400000.0`.

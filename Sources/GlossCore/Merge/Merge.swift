@@ -18,8 +18,7 @@ public enum Merge {
         }
         let ancestors = commonAncestors(of: live, in: history)
         var fields = Set<String>()
-        for version in live { fields.formUnion(version.content!.keys) }
-        for ancestor in ancestors { if let fieldsOfAncestor = ancestor.content { fields.formUnion(fieldsOfAncestor.keys) } }
+        for version in live + ancestors { fields.formUnion(fieldNames(of: version)) }
         fields.remove(ReservedField.conflicts)
 
         var content: EntityContent = [:]
@@ -35,6 +34,15 @@ public enum Merge {
             if candidates.count > 1 { conflicts.append(FieldConflict(field: field, candidates: candidates)) }
         }
         return EntityView(content: content, conflicts: conflicts, deletions: deletions, frontier: frontier.dots)
+    }
+
+    /// The fields a version has a say on: its own, and those whose sibling values it carries
+    /// (a carried field may be absent from the content itself when its winner removed it).
+    static func fieldNames(of version: Version) -> Set<String> {
+        guard let content = version.content else { return [] }
+        var names = Set(content.keys)
+        if let carried = content[ReservedField.conflicts]?.objectValue { names.formUnion(carried.keys) }
+        return names
     }
 
     /// The maximal versions of `history` that every version of `sides` has seen (strictly).
@@ -59,10 +67,11 @@ public enum Merge {
         let sideCandidates = sides.map { CarriedConflicts.candidates(of: $0, field: field) }
         if sides.count == 1 { return sideCandidates[0].sorted(by: Candidate.displayOrder) }
         let sets = sideCandidates.map(valueSet)
-        // The ancestor's value, when the common ancestors agree on it.
+        // The values the common ancestors hold. When they disagree (siblings of a conflict
+        // that both sides have seen), a side still carrying all of them settled nothing, so it
+        // must not undo a side that did (a resolution, an edit of the field).
         let ancestorSets = ancestors.map { valueSet(CarriedConflicts.candidates(of: $0, field: field)) }
-        let base: Set<JSONValue?>? = ancestorSets.isEmpty || !ancestorSets.allSatisfy({ $0 == ancestorSets[0] })
-            ? nil : ancestorSets[0]
+        let base: Set<JSONValue?>? = ancestorSets.isEmpty ? nil : ancestorSets.reduce(into: []) { $0.formUnion($1) }
         var chosen = sideCandidates
         if !sets.allSatisfy({ $0 == sets[0] }), let base {
             let changed = sideCandidates.indices.filter { sets[$0] != base }

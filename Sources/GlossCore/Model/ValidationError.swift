@@ -28,7 +28,8 @@ public enum ValidationError: Error, Sendable, Equatable, CustomStringConvertible
         case .invalidColor(let color):
             return "color '\(color)' is not valid: use #rgb, #rrggbb or a lowercase name such as yellow"
         case .invalidRange(let start, let end, let length):
-            return "span \(start)..<\(end) is not inside the text (0..<\(length)) or is empty"
+            if end <= start { return "span \(start)..<\(end) is empty; give an end offset greater than the start" }
+            return "span \(start)..<\(end) is not inside the text: use offsets from 0 to \(length) (Unicode scalars, end exclusive)"
         case .quoteMismatch(let expected, let found):
             return "the quote '\(expected)' does not match the text at that position ('\(found)')"
         case .invalidID(let kind, let id): return "'\(id)' is not a valid \(kind.rawValue) id"

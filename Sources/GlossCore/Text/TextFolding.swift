@@ -36,8 +36,11 @@ public enum TextFolding {
     private static func computeFold(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
         // Strip combining marks from the canonical decomposition, then lowercase; keep the
         // result only when it is still one scalar (so "ß" or "ﬁ" stay as they are).
+        // Only a single base letter plus marks is stripped: a decomposition into several
+        // letters (a Hangul syllable into its jamo, an Indic two-part vowel) is not an accent.
         let decomposed = String(scalar).decomposedStringWithCanonicalMappingScalars
-        let base = decomposed.first { !($0.properties.generalCategory == .nonspacingMark) } ?? scalar
+        let letters = decomposed.filter { $0.properties.generalCategory != .nonspacingMark }
+        let base = letters.count == 1 ? letters[0] : scalar
         let lowered = base.properties.lowercaseMapping.unicodeScalars
         if lowered.count == 1, let only = lowered.first { return only == "ı" ? "i" : only }
         return base

@@ -14,9 +14,10 @@ public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
         case .missing(let path): return "\(path) does not exist; check the path"
         case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
         case .notUTF8: return "it is not UTF-8 text; convert it (e.g. with iconv) and import again"
-        case .empty: return "it is empty"
-        case .notSeedFormat(let reason): return "it is not a seed-format article: \(reason)"
-        case .badLine(let line, let reason): return "line \(line): \(reason)"
+        case .empty: return "it is empty; check that you named the right file"
+        case .notSeedFormat(let reason):
+            return "it is not a seed-format article: \(reason); fix the first line, or import a .jsonl export instead"
+        case .badLine(let line, let reason): return "line \(line): \(reason); fix that line and import again"
         case .inFile(let path, let error):
             switch error {
             case .missing, .unreadable, .inFile: return error.description
