@@ -27,6 +27,10 @@ import Testing
         let next = HybridTimestamp.next(after: latest, now: 100)
         #expect(latest < next, "\(next) must come after \(latest)")
         #expect(latest < HybridTimestamp.next(after: latest, now: 0))
+        #expect(HybridTimestamp.next(after: latest, now: 100) == ts(101, 0), "borrows the next millisecond")
+        // The very last timestamp saturates instead of trapping or wrapping.
+        #expect(HybridTimestamp.next(after: ts(.max, .max), now: 0) == ts(.max, .max))
+        #expect(HybridTimestamp.next(after: ts(.max, 3), now: 0) == ts(.max, 4))
     }
 
     @Test func strictlyIncreasingUnderARandomWallClock() {

@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func largeAndTinyDoublesStayValidJSON() throws {
-        for number in [1e20, -1e300, 1.5e-7, 5e-324, 9.5e15, .greatestFiniteMagnitude, 0.1, 1.0 / 3.0] {
+        for number in [1e20, -1e300, 1.5e-7, .leastNonzeroMagnitude, 9.5e15, .greatestFiniteMagnitude, 0.1, 1.0 / 3.0] {
             let text = CanonicalJSON.string(.double(number))
             let parsed = try JSONParser.parse(text)
             switch parsed {
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func noWhitespaceAndNestedStructures() {
-        let value: JSONValue = ["list": [1, "two", [], [:], nil, ["k": false]], "empty": [:]]
+        let value: JSONValue = ["list": [1, "two", [], [:], .null, ["k": false]], "empty": [:]]
         #expect(CanonicalJSON.string(value) == #"{"empty":{},"list":[1,"two",[],{},null,{"k":false}]}"#)
     }
 
@@ -87,7 +87,7 @@ import Testing
         #expect(try JSONParser.parse("\"\"") == "")
         #expect(try JSONParser.parse("[]") == [])
         #expect(try JSONParser.parse("{}") == [:])
-        #expect(try JSONParser.parse(" \t\r\n[ 1 , { \"a\" : [ null ] } ]\n") == [1, ["a": [nil]]])
+        #expect(try JSONParser.parse(" \t\r\n[ 1 , { \"a\" : [ null ] } ]\n") == [1, ["a": [.null]]])
     }
 
     @Test func parsesEscapes() throws {

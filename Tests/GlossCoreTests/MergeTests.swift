@@ -142,6 +142,18 @@ func updated(_ content: EntityContent?, _ changes: [String: JSONValue?]) -> Enti
         #expect(v.frontier == [a.dot, b.dot])
     }
 
+    @Test func revertingToAnOlderValueIsAChangeAgainstTheNearestAncestor() {
+        // o → p changes the note; from p, A puts back o's note while B edits the color.
+        // Against the nearest common ancestor p, only A changed the note: no conflict.
+        let p = version(1, 2, after: [o], at: 15, updated(Self.base, ["note": "from p"]))
+        let a = version(1, 3, after: [p], at: 20, updated(Self.base, ["note": "first note"]))
+        let b = version(2, 1, after: [p], at: 30, updated(Self.base, ["note": "from p", "color": "red"]))
+        let v = view([a, b], history: [o, p])
+        #expect(v.content?["note"] == "first note")
+        #expect(v.content?["color"] == "red")
+        #expect(!v.isConflicted, "\(v.conflicts)")
+    }
+
     @Test func addedFieldsOnBothSidesMerge() {
         let a = version(1, 2, after: [o], at: 20, updated(Self.base, ["source": "AA"]))
         let b = version(2, 1, after: [o], at: 30, updated(Self.base, ["language": "tr"]))
@@ -405,7 +417,7 @@ func updated(_ content: EntityContent?, _ changes: [String: JSONValue?]) -> Enti
         let v = view([a, b], history: [o])
         let content = v.resolvedContent(choosing: { _ in nil }, overrides: ["note": "merged by hand"])
         #expect(content["note"] == "merged by hand")
-        let removed = v.resolvedContent(choosing: { _ in nil }, overrides: ["note": .some(nil)])
+        let removed = v.resolvedContent(choosing: { _ in nil }, overrides: ["note": JSONValue?.none])
         #expect(removed["note"] == nil)
         #expect(removed.keys.contains("note") == false)
     }
@@ -500,7 +512,7 @@ func updated(_ content: EntityContent?, _ changes: [String: JSONValue?]) -> Enti
 
     @Test func editCanSettleByRemovingAField() {
         let (v, _, _) = conflicted()
-        let content = v.editedContent(["note": .some(nil)])
+        let content = v.editedContent(["note": JSONValue?.none])
         #expect(content["note"] == nil)
         #expect(content["_conflicts"]?["note"] == nil)
         #expect(content["_conflicts"]?["label"] != nil)
@@ -552,6 +564,40 @@ func updated(_ content: EntityContent?, _ changes: [String: JSONValue?]) -> Enti
         let values = try #require(merged.conflict(for: "note")).candidates.map(\.value)
         #expect(values.contains("F") && values.contains("B"), "no value anyone still holds is lost: \(values)")
         #expect(merged.content?["color"] == "red")
+    }
+
+    @Test func resolutionHoldsAgainstAConcurrentUnrelatedEditOfTheSameConflict() throws {
+        // From the same conflicted frontier {A, B}, replica 3 resolves the label while
+        // replica 4 only adds a tag (carrying the label conflict it did not settle). Once
+        // both sync, the resolution stands and the tag is kept: the unrelated edit neither
+        // picks a winner nor brings the settled conflict back.
+        let (v, frontier, history) = conflicted()
+        let resolution = version(
+            3, 1, after: frontier.versions, at: 40,
+            v.resolvedContent(choosing: { $0.candidates.last }, overrides: [:]))
+        let tagged = version(4, 1, after: frontier.versions, at: 45, v.editedContent(["tags": ["iraq", "mosul", "new"]]))
+        for merged in [
+            Merge.view(of: Frontier([resolution, tagged]), history: history + [resolution, tagged]),
+            Merge.view(of: Frontier([tagged, resolution]), history: [tagged] + history.reversed() + [resolution]),
+        ] {
+            #expect(!merged.isConflicted, "conflicts came back: \(merged.conflicts)")
+            #expect(merged.content?["label"] == "LOC")
+            #expect(merged.content?["note"] == "A")
+            #expect(merged.content?["color"] == "red")
+            #expect(merged.content?["tags"] == ["iraq", "mosul", "new"])
+        }
+    }
+
+    @Test func editsOnBothSidesOfACarriedConflictStillConflict() throws {
+        // Both replicas settle the label from the same conflicted state, differently.
+        let (v, frontier, history) = conflicted()
+        let left = version(3, 1, after: frontier.versions, at: 40, v.editedContent(["label": "CLAIM"]))
+        let right = version(4, 1, after: frontier.versions, at: 45, v.editedContent(["label": "PER"]))
+        let merged = Merge.view(of: Frontier([left, right]), history: history + [left, right])
+        #expect(try #require(merged.conflict(for: "label")).candidates.map(\.value) == ["PER", "CLAIM"])
+        // The note and color stay conflicted with their original values.
+        #expect(merged.conflict(for: "note") == v.conflict(for: "note"))
+        #expect(merged.conflict(for: "color") == v.conflict(for: "color"))
     }
 
     @Test func carriedConflictMeetsAConcurrentUnrelatedEdit() throws {

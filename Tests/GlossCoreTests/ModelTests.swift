@@ -58,7 +58,7 @@ enum KnownIDs {
     }
 
     @Test func minimalContentAndNulls() throws {
-        let article = try Article(id: KnownIDs.irak, content: ["text": "Irak", "date": nil, "tags": nil])
+        let article = try Article(id: KnownIDs.irak, content: ["text": "Irak", "date": .null, "tags": .null])
         #expect(article.title == "")
         #expect(article.date == nil)
         #expect(article.tags == [])

@@ -67,9 +67,9 @@ extension Change {
     /// Reads a change from its JSON form, checking every field's type and shape.
     public init(json: JSONValue) throws(ChangeError) {
         guard let object = json.objectValue else { throw .unreadable("a change must be a JSON object") }
-        guard let replicaText = object["replica"]?.stringValue, let replica = ReplicaID(replicaText) else {
-            throw .unreadable("'replica' must be a replica id")
-        }
+        guard let replicaText = object["replica"]?.stringValue, let replica = ReplicaID(replicaText),
+            replica.description == replicaText
+        else { throw .unreadable("'replica' must be a replica id (26 uppercase Crockford base32 characters)") }
         guard let seqValue = object["seq"]?.intValue, seqValue > 0 else {
             throw .unreadable("'seq' must be a positive integer")
         }
@@ -103,6 +103,7 @@ extension Change {
             content = CanonicalJSON.string(value)
         }
         let author = object["author"]?.stringValue
+        if object["author"] != nil, author == nil { throw .malformed(dot: dot, reason: "'author' must be a string") }
         self.init(
             dot: dot, kind: kind, entity: entity, operation: operation, clock: clock, timestamp: timestamp,
             replaces: replaces.sorted(), content: content, author: author)

@@ -14,7 +14,10 @@ public enum UnicodeNormalization {
 
     /// Whether `text` is already NFC.
     public static func isNFC(_ text: String) -> Bool {
+        // Fast path: below U+0300 no scalar decomposes or combines, so such text (ASCII,
+        // Latin-1, Latin Extended-A and -B: Turkish included) is NFC as it stands.
+        if text.unicodeScalars.allSatisfy({ $0.value < 0x300 }) { return true }
         // Comparing scalars, not Strings: String equality is canonical equivalence.
-        text.unicodeScalars.elementsEqual(nfc(text).unicodeScalars)
+        return text.unicodeScalars.elementsEqual(nfc(text).unicodeScalars)
     }
 }

@@ -48,6 +48,8 @@ public struct GlossDatabase: Sendable {
         configuration.prepareDatabase { db in
             // WAL (from DatabasePool) with FULL sync: a committed change survives power loss too.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 32 MiB of page cache: imports and syncs touch the same article pages repeatedly.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         return configuration
     }

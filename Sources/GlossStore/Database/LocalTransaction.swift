@@ -8,6 +8,16 @@ struct LocalTransaction {
     let db: Database
     var state: ReplicaState
     let now: Int64
+    /// Article texts read in this transaction, for validating annotations.
+    let texts = ArticleTexts()
+    /// The frontier ``view(kind:entity:)`` loaded last, reused by the write that follows.
+    private var lastFrontier: (kind: EntityKind, entity: String, frontier: Frontier)?
+
+    init(db: Database, state: ReplicaState, now: Int64) {
+        self.db = db
+        self.state = state
+        self.now = now
+    }
 
     var replica: ReplicaInfo { state.info }
 
@@ -18,16 +28,25 @@ struct LocalTransaction {
     /// annotations made concurrently elsewhere (design.md: such an annotation survives).
     @discardableResult
     mutating func write(kind: EntityKind, entity: String, content: EntityContent?) throws -> Change {
-        let frontier = try ChangeLog.frontier(kind: kind, entity: entity, db)
+        let frontier: Frontier
+        if let last = lastFrontier, last.kind == kind, last.entity == entity {
+            frontier = last.frontier
+        } else {
+            frontier = try ChangeLog.frontier(kind: kind, entity: entity, db)
+        }
+        lastFrontier = nil
         let seen = kind == .article ? try ArticleDeletion.annotationClock(article: entity, db) : VectorClock()
         let change = state.makeChange(kind: kind, entity: entity, content: content, frontier: frontier, seen: seen, now: now)
-        _ = try Materializer.apply(change, db)
+        _ = try Materializer.apply(change, db, frontier: frontier, texts: texts)
         return change
     }
 
     /// What the entity shows now, or `nil` if this replica has never seen it.
-    func view(kind: EntityKind, entity: String) throws -> EntityView? {
-        try EntityViews.current(kind: kind, entity: entity, db)
+    mutating func view(kind: EntityKind, entity: String) throws -> EntityView? {
+        let frontier = try ChangeLog.frontier(kind: kind, entity: entity, db)
+        lastFrontier = (kind, entity, frontier)
+        guard !frontier.versions.isEmpty else { return nil }
+        return try Materializer.view(kind: kind, entity: entity, frontier: frontier, db)
     }
 }
 

@@ -71,14 +71,12 @@ extension GlossDatabase {
                 summary.articlesImported += 1
             }
         case .annotation(let annotation):
-            guard let text = try String.fetchOne(
-                transaction.db.cachedStatement(sql: "SELECT text FROM articles WHERE id = ?"), arguments: [annotation.article])
-            else {
+            guard let text = try transaction.texts.text(of: annotation.article, transaction.db) else {
                 summary.skipped.append(.init(item: "annotation \(annotation.id)", reason: "its article \(annotation.article) is not in the store"))
                 return
             }
             do {
-                try annotation.target.validate(against: ScalarText(text))
+                try annotation.target.validate(against: text)
             } catch {
                 summary.skipped.append(.init(item: "annotation \(annotation.id)", reason: error.description))
                 return

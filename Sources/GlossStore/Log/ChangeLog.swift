@@ -6,6 +6,12 @@ import GRDB
 enum ChangeLog {
     static let columns = "replica, seq, kind, entity, op, clock, hlc_wall, hlc_counter, replaces, content, author"
 
+    static let frontierQuery = """
+        SELECT c.replica, c.seq, c.kind, c.entity, c.op, c.clock, c.hlc_wall, c.hlc_counter, c.replaces, c.content, c.author
+        FROM frontier f JOIN changes c ON c.replica = f.replica AND c.seq = f.seq
+        WHERE f.kind = ? AND f.entity = ?
+        """
+
     /// Appends a change; returns `false` when its dot is already in the log.
     static func append(_ change: Change, _ db: Database) throws -> Bool {
         let statement = try db.cachedStatement(
@@ -51,14 +57,7 @@ enum ChangeLog {
 
     /// The entity's current frontier, from the `frontier` table.
     static func frontier(kind: EntityKind, entity: String, _ db: Database) throws -> Frontier {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT \(columns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-                    FROM frontier f JOIN changes c ON c.replica = f.replica AND c.seq = f.seq
-                    WHERE f.kind = ? AND f.entity = ?
-                    """),
-            arguments: [kind.rawValue, entity])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: frontierQuery), arguments: [kind.rawValue, entity])
         return Frontier(try rows.map { row in try version(of: change(from: row)) })
     }
 

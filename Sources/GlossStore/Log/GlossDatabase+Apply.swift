@@ -27,8 +27,9 @@ extension GlossDatabase {
         try write { db in
             var state = try ReplicaState.load(db)
             var summary = ApplySummary()
+            let texts = ArticleTexts()
             for change in changes {
-                switch try Materializer.apply(change, db) {
+                switch try Materializer.apply(change, db, texts: texts) {
                 case .duplicate: summary.duplicates += 1
                 case .dominated: summary.dominated += 1
                 case .applied(let newConflict):

@@ -16,17 +16,16 @@ enum Materializer {
     }
 
     /// Checks a change and the content it carries before anything is written.
-    static func validate(_ change: Change, version: Version, _ db: Database) throws {
+    static func validate(_ change: Change, version: Version, texts: ArticleTexts, _ db: Database) throws {
         do {
             try change.validateShape()
         } catch {
             throw StoreError.invalidChange(error)
         }
         guard let content = version.content else { return }
-        var articleText: String? = nil
+        var articleText: ScalarText? = nil
         if change.kind == .annotation, let article = content["article"]?.stringValue {
-            articleText = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT text FROM articles WHERE id = ?"), arguments: [article])
+            articleText = try texts.text(of: article, db)
         }
         do throws(ValidationError) {
             switch change.kind {
@@ -34,7 +33,7 @@ enum Materializer {
                 _ = try Article(id: change.entity, content: content)
             case .annotation:
                 let annotation = try Annotation(id: change.entity, content: content)
-                if let articleText { try annotation.target.validate(against: ScalarText(articleText)) }
+                if let articleText { try annotation.target.validate(against: articleText) }
             }
         } catch {
             throw StoreError.invalidChange(.invalidContent(dot: change.dot, error))
@@ -42,16 +41,20 @@ enum Materializer {
     }
 
     /// Appends `change` to the log and updates the frontier and the derived tables.
-    static func apply(_ change: Change, _ db: Database) throws -> Outcome {
+    /// - Parameters:
+    ///   - frontier: the entity's frontier when the caller has just loaded it.
+    ///   - texts: article texts already read in this transaction.
+    static func apply(_ change: Change, _ db: Database, frontier: Frontier? = nil, texts: ArticleTexts = ArticleTexts()) throws -> Outcome {
         let version = try ChangeLog.version(of: change)
-        try validate(change, version: version, db)
+        try validate(change, version: version, texts: texts, db)
         guard try ChangeLog.append(change, db) else { return .duplicate }
-        return try integrate(change, version: version, db)
+        if change.kind == .article { texts.forget(change.entity) }
+        return try integrate(change, version: version, db, frontier: frontier)
     }
 
     /// Updates the frontier and derived tables for a change already in the log.
-    static func integrate(_ change: Change, version: Version, _ db: Database) throws -> Outcome {
-        var frontier = try ChangeLog.frontier(kind: change.kind, entity: change.entity, db)
+    static func integrate(_ change: Change, version: Version, _ db: Database, frontier known: Frontier? = nil) throws -> Outcome {
+        var frontier = try known ?? ChangeLog.frontier(kind: change.kind, entity: change.entity, db)
         if case .dominated = frontier.insert(version) {
             // A late ancestor can still change which common ancestor a conflicted merge
             // uses; re-deriving keeps the view independent of arrival order.
