@@ -16,12 +16,19 @@ let package = Package(
         .library(name: "GlossCore", targets: ["GlossCore"]),
         .library(name: "GlossStore", targets: ["GlossStore"]),
         .library(name: "GlossSync", targets: ["GlossSync"]),
+        .library(name: "GlossServer", targets: ["GlossServer"]),
         .executable(name: "gloss", targets: ["gloss"]),
+        .executable(name: "gloss-server", targets: ["gloss-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // Model, clocks, merge and wire types. Pure Swift; no I/O.
@@ -43,7 +50,31 @@ let package = Package(
         // Sync engine and its libcurl transport.
         .target(
             name: "GlossSync",
-            dependencies: ["GlossStore", "CCurl"],
+            dependencies: ["GlossStore", "CCurl", .product(name: "CompressNIO", package: "compress-nio")],
+            swiftSettings: swiftSettings),
+        // The sync server: Hummingbird routes, auth, metrics, and its Storage.
+        .target(
+            name: "GlossServer",
+            dependencies: [
+                "GlossCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedMigrations"]),
+        // The `gloss-server` executable: serve, corpus, token.
+        .executableTarget(
+            name: "gloss-server",
+            dependencies: [
+                "GlossServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "server",
             swiftSettings: swiftSettings),
         // The `gloss` command-line client, one file per command.
         .executableTarget(
@@ -67,6 +98,13 @@ let package = Package(
         .testTarget(
             name: "GlossStoreTests",
             dependencies: ["GlossStore", "GlossCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GlossServerTests",
+            dependencies: [
+                "GlossServer", "GlossCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GlossCLITests",

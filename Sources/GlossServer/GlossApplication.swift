@@ -1,0 +1,59 @@
+public import Hummingbird
+public import Logging
+import GlossCore
+import NIOCore
+
+/// How to run a server.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port; the bound one is reported through `onServerRunning`.
+    public var port: Int
+    public var limits: Limits
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, limits: Limits = .default) {
+        self.host = host
+        self.port = port
+        self.limits = limits
+    }
+}
+
+/// Builds the gloss-server application: health, metrics, and the sync routes behind the
+/// protocol check and token authentication.
+///
+/// ```swift
+/// let app = try GlossApplication.make(configuration: .init(port: 0), storage: SQLiteStorage(directory: "data"))
+/// try await app.runService()   // stops gracefully on SIGTERM/SIGINT
+/// ```
+public enum GlossApplication {
+    public static func router(storage: any Storage, limits: Limits, metrics: ServerMetrics) -> Router<GlossRequestContext> {
+        let router = Router(context: GlossRequestContext.self)
+        router.middlewares.add(MetricsMiddleware(metrics: metrics))
+        router.middlewares.add(InternalErrorMiddleware())
+        router.get("v1/healthz") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+        }
+        router.get("metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+        let corpus = router.group("v1/corpora/:corpus")
+            .add(middleware: ProtocolVersionMiddleware())
+            .add(middleware: TokenAuthenticator(storage: storage))
+        SyncRoutes(storage: storage, limits: limits, metrics: metrics).add(to: corpus)
+        return router
+    }
+
+    public static func make(
+        configuration: ServerConfiguration, storage: any Storage, metrics: ServerMetrics = ServerMetrics(), logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(storage: storage, limits: configuration.limits, metrics: metrics),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gloss-server"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+}

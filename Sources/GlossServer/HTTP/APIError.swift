@@ -1,0 +1,51 @@
+public import Hummingbird
+public import GlossCore
+import NIOCore
+
+/// An error answered as `{"error": {"code", "message"}}` with a 4xx status (or 5xx for
+/// the server's own faults). Messages say what to do.
+public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
+    public let status: HTTPResponse.Status
+    /// A stable machine-readable code, listed in docs/protocol.md.
+    public let code: String
+    public let message: String
+    /// Extra members of the error object (e.g. `expected` for a seq gap).
+    public var extra: [String: JSONValue] = [:]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, extra: [String: JSONValue] = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var error = extra
+        error["code"] = .string(code)
+        error["message"] = .string(message)
+        let body = CanonicalJSON.string(.object(["error": .object(error)]))
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func badRequest(_ message: String) -> APIError { APIError(.badRequest, "bad_request", message) }
+    static func invalidJSON(_ message: String) -> APIError { APIError(.badRequest, "invalid_json", message) }
+    static func invalidChange(_ message: String) -> APIError { APIError(.unprocessableContent, "invalid_change", message) }
+    static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, "too_large", message) }
+
+    /// Maps the storage's refusals to answers.
+    static func from(_ error: StorageError) -> APIError {
+        switch error {
+        case .seqGap(_, let expected, _):
+            return APIError(.conflict, "seq_gap", error.description, extra: ["expected": .int(Int64(expected))])
+        case .replicaOwned: return APIError(.forbidden, "replica_owned", error.description)
+        case .unknownCorpus: return APIError(.notFound, "not_found", error.description)
+        case .corpusExists: return APIError(.conflict, "corpus_exists", error.description)
+        case .invalidName: return APIError(.badRequest, "bad_request", error.description)
+        case .unknownToken: return APIError(.notFound, "not_found", error.description)
+        }
+    }
+}

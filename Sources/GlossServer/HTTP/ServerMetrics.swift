@@ -1,0 +1,53 @@
+import Metrics
+import CoreMetrics
+public import Prometheus
+
+/// The server's metrics, registered in one Prometheus registry that `GET /metrics`
+/// serves as text. Made through swift-metrics with an explicit factory, so several
+/// servers (in tests) never share a global metrics system.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+    let changesStored: CoreMetrics.Counter
+    let changesDuplicate: CoreMetrics.Counter
+    let changesPulled: CoreMetrics.Counter
+    let pulls: CoreMetrics.Counter
+    let pushes: CoreMetrics.Counter
+    let concurrentVersions: CoreMetrics.Counter
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        factory = PrometheusMetricsFactory(registry: registry)
+        changesStored = CoreMetrics.Counter(label: "gloss_changes_stored_total", factory: factory)
+        changesDuplicate = CoreMetrics.Counter(label: "gloss_changes_duplicate_total", factory: factory)
+        changesPulled = CoreMetrics.Counter(label: "gloss_changes_pulled_total", factory: factory)
+        pulls = CoreMetrics.Counter(label: "gloss_pulls_total", factory: factory)
+        pushes = CoreMetrics.Counter(label: "gloss_pushes_total", factory: factory)
+        concurrentVersions = CoreMetrics.Counter(label: "gloss_conflicts_total", factory: factory)
+    }
+
+    /// Counts one request by route and status, and times it.
+    func request(route: String, method: String, status: Int, duration: Duration) {
+        CoreMetrics.Counter(
+            label: "gloss_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))],
+            factory: factory
+        ).increment()
+        CoreMetrics.Timer(label: "gloss_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    func recordPush(_ result: PushResult) {
+        pushes.increment()
+        changesStored.increment(by: Int64(result.stored))
+        changesDuplicate.increment(by: Int64(result.duplicates))
+        concurrentVersions.increment(by: Int64(result.concurrent))
+    }
+
+    func recordPull(changes: Int) {
+        pulls.increment()
+        changesPulled.increment(by: Int64(changes))
+    }
+
+    /// The Prometheus text exposition.
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+}

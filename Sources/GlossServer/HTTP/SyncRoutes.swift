@@ -1,0 +1,118 @@
+public import Hummingbird
+import GlossCore
+import Logging
+
+/// `POST` and `GET /v1/corpora/{corpus}/changes`: the push and pull of the protocol
+/// (docs/protocol.md).
+struct SyncRoutes {
+    let storage: any Storage
+    let limits: Limits
+    let metrics: ServerMetrics
+
+    func add(to group: RouterGroup<GlossRequestContext>) {
+        group.post("changes") { request, context in try await push(request, context) }
+        group.get("changes") { request, context in try await pull(request, context) }
+    }
+
+    /// The grant, checked against the corpus in the path and the scope needed. A token
+    /// for another corpus gets the same 404 as an unknown corpus: a token never learns
+    /// which other corpora exist.
+    func authorize(_ context: GlossRequestContext, needs scope: Scope) throws -> Grant {
+        guard let grant = context.grant, let corpus = context.parameters.get("corpus"), grant.corpus == corpus else {
+            throw APIError(.notFound, "not_found", "no such corpus for this token; check the corpus name (gloss remote set --corpus)")
+        }
+        guard grant.scope >= scope else {
+            throw APIError(.forbidden, "forbidden", "this token may only \(grant.scope.rawValue); ask for a token with scope \(scope.rawValue)")
+        }
+        return grant
+    }
+
+    func push(_ request: Request, _ context: GlossRequestContext) async throws -> Response {
+        let grant = try authorize(context, needs: .write)
+        let body = try await Body.json(request, limits: limits)
+        guard let object = body.objectValue else { throw APIError.badRequest("the body must be an object {\"replica\", \"changes\"}") }
+        guard let replicaText = object["replica"]?.stringValue, let replica = ReplicaID(replicaText),
+            replica.description == replicaText
+        else { throw APIError.badRequest("'replica' must be a replica id (26 uppercase Crockford base32 characters)") }
+        guard let changesJSON = object["changes"]?.arrayValue else { throw APIError.badRequest("'changes' must be an array") }
+        guard changesJSON.count <= limits.maxBatchChanges else {
+            throw APIError.tooLarge("a batch holds at most \(limits.maxBatchChanges) changes; send smaller batches")
+        }
+        var incoming: [IncomingChange] = []
+        incoming.reserveCapacity(changesJSON.count)
+        for (index, json) in changesJSON.enumerated() {
+            var change: Change
+            do {
+                change = try Change(json: json)
+            } catch {
+                throw APIError.invalidChange("change \(index): \(error)")
+            }
+            guard change.dot.replica == replica else {
+                throw APIError(
+                    .forbidden, "forbidden_dot", "change \(index) has dot \(change.dot): a replica may only push its own changes")
+            }
+            if let previous = incoming.last, change.dot.seq != previous.change.dot.seq + 1 {
+                throw APIError.invalidChange("changes must be in seq order without gaps: \(previous.change.dot.seq) then \(change.dot.seq)")
+            }
+            do throws(ValidationError) {
+                if let content = try? change.version().content {
+                    switch change.kind {
+                    case .article: _ = try Article(id: change.entity, content: content)
+                    case .annotation: _ = try Annotation(id: change.entity, content: content)
+                    }
+                }
+            } catch {
+                throw APIError.invalidChange("change \(change.dot): \(error)")
+            }
+            change.author = grant.user
+            incoming.append(IncomingChange(change: change, wire: change.jsonString))
+        }
+        let result: PushResult
+        do {
+            result = try await storage.push(corpusID: grant.corpusID, user: grant.user, replica: replica, changes: incoming)
+        } catch let error as StorageError {
+            throw APIError.from(error)
+        }
+        metrics.recordPush(result)
+        let answer: JSONValue = [
+            "stored": .int(Int64(result.stored)), "duplicates": .int(Int64(result.duplicates)),
+            "maxSeq": .int(Int64(result.maxSeq)),
+        ]
+        return Body.response(Array(CanonicalJSON.string(answer).utf8), request: request, limits: limits)
+    }
+
+    func pull(_ request: Request, _ context: GlossRequestContext) async throws -> Response {
+        let grant = try authorize(context, needs: .read)
+        let query = request.uri.queryParameters
+        func integer(_ name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
+            guard let text = query[name[...]] else { return value }
+            guard let number = Int64(String(text)), range.contains(number) else {
+                throw APIError.badRequest("'\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+        let after = try integer("after", default: 0, range: 0...Int64.max)
+        let limit = Int(try integer("limit", default: Int64(limits.defaultPageChanges), range: 1...Int64(limits.maxPageChanges)))
+        let wait = try integer("wait", default: 0, range: 0...Int64(limits.maxWaitSeconds))
+
+        var page = try await storage.pull(corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes)
+        if page.changes.isEmpty, wait > 0 {
+            // Long poll: look again until something arrives or the wait is over.
+            let deadline = ContinuousClock.now + .seconds(wait)
+            while page.changes.isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                if try await storage.latestPosition(corpusID: grant.corpusID) > after {
+                    page = try await storage.pull(corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes)
+                }
+            }
+        }
+        metrics.recordPull(changes: page.changes.count)
+        var bytes: [UInt8] = Array("{\"changes\":[".utf8)
+        for (index, wire) in page.changes.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: wire.utf8)
+        }
+        bytes.append(contentsOf: "],\"cursor\":\(page.cursor),\"more\":\(page.more)}".utf8)
+        return Body.response(bytes, request: request, limits: limits)
+    }
+}

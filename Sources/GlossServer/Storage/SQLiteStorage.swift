@@ -1,0 +1,261 @@
+public import GlossCore
+import Foundation
+import GRDB
+
+/// The embedded default: one SQLite database (WAL) in the data folder.
+///
+/// SQLite has one writer at a time, so taking the corpus's next positions inside the
+/// pushing transaction numbers changes in commit order: a pull can never skip a change
+/// that commits late.
+public final class SQLiteStorage: Storage {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) `gloss.sqlite` in `directory` and applies migrations.
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        path = (directory as NSString).appendingPathComponent("gloss.sqlite")
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        for migration in EmbeddedMigrations.serverSqlite {
+            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+        }
+        try migrator.migrate(pool)
+    }
+
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+
+    public func createCorpus(name: String) async throws -> Corpus {
+        guard Names.isValid(name) else { throw StorageError.invalidName(name) }
+        return try await pool.write { db in
+            if try Int64.fetchOne(db, sql: "SELECT id FROM corpora WHERE name = ?", arguments: [name]) != nil {
+                throw StorageError.corpusExists(name)
+            }
+            let created = Self.now()
+            try db.execute(sql: "INSERT INTO corpora (name, created_at) VALUES (?, ?)", arguments: [name, created])
+            return Corpus(id: db.lastInsertedRowID, name: name, createdAt: created, changes: 0)
+        }
+    }
+
+    public func corpora() async throws -> [Corpus] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, created_at, last_position FROM corpora ORDER BY name").map { row in
+                Corpus(id: row["id"], name: row["name"], createdAt: row["created_at"], changes: row["last_position"])
+            }
+        }
+    }
+
+    public func createToken(corpus: String, user: String, scope: Scope, hash: String) async throws -> TokenRecord {
+        guard Names.isValid(user) else { throw StorageError.invalidName(user) }
+        return try await pool.write { db in
+            guard let corpusID = try Int64.fetchOne(db, sql: "SELECT id FROM corpora WHERE name = ?", arguments: [corpus]) else {
+                throw StorageError.unknownCorpus(corpus)
+            }
+            let created = Self.now()
+            try db.execute(
+                sql: "INSERT INTO tokens (corpus_id, user, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [corpusID, user, scope.rawValue, hash, created])
+            return TokenRecord(id: db.lastInsertedRowID, corpus: corpus, user: user, scope: scope, createdAt: created, revokedAt: nil)
+        }
+    }
+
+    public func tokens(corpus: String?) async throws -> [TokenRecord] {
+        try await pool.read { db in
+            var sql = "SELECT t.id, c.name, t.user, t.scope, t.created_at, t.revoked_at FROM tokens t JOIN corpora c ON c.id = t.corpus_id"
+            var arguments: StatementArguments = []
+            if let corpus {
+                sql += " WHERE c.name = ?"
+                arguments += [corpus]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY t.id", arguments: arguments).map { row in
+                TokenRecord(
+                    id: row["id"], corpus: row["name"], user: row["user"], scope: Scope(rawValue: row["scope"]) ?? .read,
+                    createdAt: row["created_at"], revokedAt: row["revoked_at"])
+            }
+        }
+    }
+
+    public func grant(forTokenHash hash: String) async throws -> Grant? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT c.id, c.name, t.user, t.scope FROM tokens t JOIN corpora c ON c.id = t.corpus_id
+                    WHERE t.hash = ? AND t.revoked_at IS NULL
+                    """, arguments: [hash])
+            else { return nil }
+            return Grant(corpusID: row["id"], corpus: row["name"], user: row["user"], scope: Scope(rawValue: row["scope"]) ?? .read)
+        }
+    }
+
+    public func push(corpusID: Int64, user: String, replica: ReplicaID, changes: [IncomingChange]) async throws -> PushResult {
+        try await pool.write { db in
+            let owner = try Row.fetchOne(
+                db, sql: "SELECT user, max_seq FROM replicas WHERE corpus_id = ? AND replica = ?",
+                arguments: [corpusID, replica.description])
+            if let owner, (owner["user"] as String) != user { throw StorageError.replicaOwned(replica: replica) }
+            var maxSeq = UInt64(owner?["max_seq"] as Int64? ?? 0)
+            if let first = changes.first, first.change.dot.seq > maxSeq + 1 {
+                throw StorageError.seqGap(replica: replica, expected: maxSeq + 1, got: first.change.dot.seq)
+            }
+            let fresh = changes.filter { $0.change.dot.seq > maxSeq }
+            var result = PushResult(stored: 0, duplicates: changes.count - fresh.count, maxSeq: maxSeq, concurrent: 0)
+            guard !fresh.isEmpty else { return result }
+
+            // Every frontier this batch touches, in one query per 500 entities.
+            var frontiers = try Self.frontiers(corpusID: corpusID, of: fresh.map(\.change), db)
+            var touched = Set<EntityKey>()
+            for incoming in fresh {
+                let change = incoming.change
+                let key = EntityKey(kind: change.kind, entity: change.entity)
+                let version = Version(dot: change.dot, clock: change.clock, timestamp: change.timestamp, content: nil)
+                switch frontiers[key, default: Frontier()].insert(version) {
+                case .dominated: break
+                case .concurrent:
+                    result.concurrent += 1
+                    touched.insert(key)
+                case .replaced:
+                    touched.insert(key)
+                }
+            }
+
+            let last = try Int64.fetchOne(db, sql: "SELECT last_position FROM corpora WHERE id = ?", arguments: [corpusID]) ?? 0
+            let received = Self.now()
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO changes (corpus_id, position, replica, seq, kind, entity, wire, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for (offset, incoming) in fresh.enumerated() {
+                let change = incoming.change
+                try insert.execute(arguments: [
+                    corpusID, last + Int64(offset) + 1, replica.description, Int64(change.dot.seq), change.kind.rawValue,
+                    change.entity, incoming.wire, received,
+                ])
+                maxSeq = change.dot.seq
+            }
+            try db.execute(
+                sql: "UPDATE corpora SET last_position = ? WHERE id = ?", arguments: [last + Int64(fresh.count), corpusID])
+            try db.execute(
+                sql: """
+                    INSERT INTO replicas (corpus_id, replica, user, max_seq) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (corpus_id, replica) DO UPDATE SET max_seq = excluded.max_seq
+                    """, arguments: [corpusID, replica.description, user, Int64(maxSeq)])
+
+            let deleteFrontier = try db.cachedStatement(sql: "DELETE FROM frontier WHERE corpus_id = ? AND kind = ? AND entity = ?")
+            let insertFrontier = try db.cachedStatement(
+                sql: "INSERT INTO frontier (corpus_id, kind, entity, replica, seq, clock) VALUES (?, ?, ?, ?, ?, ?)")
+            for key in touched {
+                try deleteFrontier.execute(arguments: [corpusID, key.kind.rawValue, key.entity])
+                for version in frontiers[key]!.versions {
+                    try insertFrontier.execute(arguments: [
+                        corpusID, key.kind.rawValue, key.entity, version.dot.replica.description, Int64(version.dot.seq),
+                        CanonicalJSON.string(version.clock.json),
+                    ])
+                }
+            }
+            result.stored = fresh.count
+            result.maxSeq = maxSeq
+            return result
+        }
+    }
+
+    struct EntityKey: Hashable {
+        let kind: EntityKind
+        let entity: String
+    }
+
+    /// The stored frontiers (clocks only) of the entities `changes` touch.
+    static func frontiers(corpusID: Int64, of changes: [Change], _ db: Database) throws -> [EntityKey: Frontier] {
+        var result: [EntityKey: Frontier] = [:]
+        let entities = Array(Set(changes.map(\.entity)))
+        for start in stride(from: 0, to: entities.count, by: 500) {
+            let chunk = Array(entities[start..<min(start + 500, entities.count)])
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT kind, entity, replica, seq, clock FROM frontier WHERE corpus_id = ? AND entity IN (\(placeholders))",
+                arguments: StatementArguments([corpusID] as [any DatabaseValueConvertible] + chunk))
+            for row in rows {
+                guard let kind = EntityKind(rawValue: row["kind"]), let replica = ReplicaID(row["replica"] as String),
+                    let json = try? JSONParser.parse(row["clock"] as String), let clock = VectorClock(json: json)
+                else { continue }
+                let key = EntityKey(kind: kind, entity: row["entity"])
+                let dot = Dot(replica: replica, seq: UInt64(row["seq"] as Int64))
+                result[key, default: Frontier()].insert(Version(dot: dot, clock: clock, timestamp: .zero, content: nil))
+            }
+        }
+        return result
+    }
+
+    public func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int) async throws -> PullPage {
+        try await pool.read { db in
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT position, wire FROM changes WHERE corpus_id = ? AND position > ? ORDER BY position LIMIT ?",
+                arguments: [corpusID, after, limit + 1])
+            var page = PullPage(changes: [], cursor: after, more: false)
+            var bytes = 0
+            while let row = try cursor.next() {
+                let wire: String = row["wire"]
+                if page.changes.count == limit || (!page.changes.isEmpty && bytes + wire.utf8.count > maxBytes) {
+                    page.more = true
+                    break
+                }
+                bytes += wire.utf8.count
+                page.changes.append(wire)
+                page.cursor = row["position"]
+            }
+            return page
+        }
+    }
+
+    public func latestPosition(corpusID: Int64) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT last_position FROM corpora WHERE id = ?", arguments: [corpusID]) ?? 0
+        }
+    }
+
+    public func check() async throws -> [String] {
+        try await pool.read { db in
+            var problems: [String] = []
+            for row in try Row.fetchAll(db, sql: "PRAGMA integrity_check") where (row[0] as String?) != "ok" {
+                problems.append("SQLite integrity check: \(row[0] as String? ?? "?")")
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.name, c.last_position, COUNT(x.position) AS n, COALESCE(MAX(x.position), 0) AS top
+                    FROM corpora c LEFT JOIN changes x ON x.corpus_id = c.id GROUP BY c.id
+                    """)
+            where (row["n"] as Int64) != (row["last_position"] as Int64) || (row["top"] as Int64) != (row["last_position"] as Int64) {
+                problems.append("corpus \(row["name"] as String): positions are not 1…\(row["last_position"] as Int64) without gaps")
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.replica, r.max_seq, COUNT(x.seq) AS n, COALESCE(MAX(x.seq), 0) AS top FROM replicas r
+                    LEFT JOIN changes x ON x.corpus_id = r.corpus_id AND x.replica = r.replica GROUP BY r.corpus_id, r.replica
+                    """)
+            where (row["n"] as Int64) != (row["max_seq"] as Int64) || (row["top"] as Int64) != (row["max_seq"] as Int64) {
+                problems.append("replica \(row["replica"] as String): stored seqs are not 1…\(row["max_seq"] as Int64)")
+            }
+            let cursor = try Row.fetchCursor(db, sql: "SELECT replica, seq, wire FROM changes")
+            while let row = try cursor.next() {
+                let wire: String = row["wire"]
+                guard let json = try? JSONParser.parse(wire), let change = try? Change(json: json),
+                    change.dot.replica.description == (row["replica"] as String), change.dot.seq == UInt64(row["seq"] as Int64)
+                else {
+                    problems.append("change \(row["replica"] as String):\(row["seq"] as Int64) is unreadable")
+                    continue
+                }
+            }
+            return problems
+        }
+    }
+}

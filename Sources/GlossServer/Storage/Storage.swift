@@ -1,0 +1,126 @@
+public import GlossCore
+
+/// What a token may do in its corpus.
+public enum Scope: String, Sendable, CaseIterable, Comparable {
+    case read
+    case write
+    case admin
+
+    public static func < (lhs: Scope, rhs: Scope) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// A corpus as the server keeps it.
+public struct Corpus: Sendable, Hashable {
+    public let id: Int64
+    public let name: String
+    public let createdAt: String
+    /// How many changes it holds (its latest pull position).
+    public let changes: Int64
+}
+
+/// A token as stored (never the secret itself).
+public struct TokenRecord: Sendable, Hashable {
+    public let id: Int64
+    public let corpus: String
+    public let user: String
+    public let scope: Scope
+    public let createdAt: String
+    public let revokedAt: String?
+}
+
+/// Who a request is from, established from its bearer token.
+public struct Grant: Sendable, Hashable {
+    public let corpusID: Int64
+    public let corpus: String
+    public let user: String
+    public let scope: Scope
+}
+
+/// A pushed change, checked and ready to store: the change and the wire JSON that
+/// pulls will serve (with the pushing user as `author`).
+public struct IncomingChange: Sendable {
+    public let change: Change
+    public let wire: String
+}
+
+/// What a push did.
+public struct PushResult: Sendable, Hashable {
+    /// New changes stored.
+    public var stored: Int
+    /// Changes already stored (a retried batch).
+    public var duplicates: Int
+    /// The highest seq of this replica now stored.
+    public var maxSeq: UInt64
+    /// Stored changes that joined a frontier beside concurrent versions.
+    public var concurrent: Int
+}
+
+/// One page of a pull.
+public struct PullPage: Sendable {
+    /// The changes' wire JSON, in position order.
+    public var changes: [String]
+    /// The position of the last change in the page (the next `after`), or the request's
+    /// `after` when the page is empty.
+    public var cursor: Int64
+    /// Whether changes remain after this page.
+    public var more: Bool
+}
+
+/// Why the storage refused a request. The HTTP layer turns each into a 4xx.
+public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    case corpusExists(String)
+    case unknownCorpus(String)
+    case seqGap(replica: ReplicaID, expected: UInt64, got: UInt64)
+    case replicaOwned(replica: ReplicaID)
+    case invalidName(String)
+    case unknownToken(Int64)
+
+    public var description: String {
+        switch self {
+        case .corpusExists(let name): return "corpus '\(name)' already exists"
+        case .unknownCorpus(let name): return "no corpus named '\(name)'; create it with 'gloss-server corpus create \(name)'"
+        case .seqGap(let replica, let expected, let got):
+            return "replica \(replica) must push seq \(expected) next, not \(got); push its changes in order from \(expected)"
+        case .replicaOwned(let replica):
+            return "replica \(replica) belongs to another user; every replica syncs with its own user's token"
+        case .invalidName(let name):
+            return "'\(name)' is not a valid name: use 1 to 64 letters, digits, '-', '_' or '.'"
+        case .unknownToken(let id): return "no token with id \(id)"
+        }
+    }
+}
+
+/// Where the server keeps corpora, tokens and changes. Implementations must store each
+/// pushed batch and the frontiers it changes in one transaction, store each dot once,
+/// and number a corpus's changes so that no pull ever skips one that commits late.
+public protocol Storage: Sendable {
+    func createCorpus(name: String) async throws -> Corpus
+    func corpora() async throws -> [Corpus]
+    func createToken(corpus: String, user: String, scope: Scope, hash: String) async throws -> TokenRecord
+    func tokens(corpus: String?) async throws -> [TokenRecord]
+    /// The grant of an unrevoked token, by its hash.
+    func grant(forTokenHash hash: String) async throws -> Grant?
+    /// Stores a replica's batch (its changes in seq order), merging each into its
+    /// entity's frontier, in one transaction.
+    func push(corpusID: Int64, user: String, replica: ReplicaID, changes: [IncomingChange]) async throws -> PushResult
+    /// Changes after `after`, at most `limit` of them and about `maxBytes` (always at least one).
+    func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int) async throws -> PullPage
+    /// The latest position of a corpus.
+    func latestPosition(corpusID: Int64) async throws -> Int64
+    /// Checks the stored data; returns the problems found (none when healthy).
+    func check() async throws -> [String]
+}
+
+/// Names of corpora and users: 1–64 of letters, digits, `-`, `_`, `.`.
+public enum Names {
+    public static func isValid(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
+        return bytes.allSatisfy { byte in
+            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+    }
+}

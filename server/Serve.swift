@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import GlossServer
+import Hummingbird
+import Logging
+
+extension GlossServerCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the server until SIGTERM or SIGINT, then stop gracefully.",
+            discussion: """
+                Example:
+                  gloss-server serve --data ./data --host 127.0.0.1 --port 8080
+                With --port 0 a free port is chosen; the line 'gloss-server listening on URL' says which.
+                """)
+
+        @Option(help: "The address to listen on.")
+        var host = "127.0.0.1"
+
+        @Option(help: "The port to listen on (0: any free port).")
+        var port = 8080
+
+        @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+        var logLevel = "info"
+
+        @OptionGroup var storage: StorageOptions
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        }
+
+        func run() async throws {
+            let level = Logger.Level(rawValue: logLevel) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "gloss-server")
+            let store = try storage.open()
+            let host = self.host
+            let app = GlossApplication.make(
+                configuration: ServerConfiguration(host: host, port: port), storage: store, logger: logger,
+                onServerRunning: { port in
+                    // One line on stdout that scripts and tests wait for.
+                    FileHandle.standardOutput.write(Data("gloss-server listening on http://\(host):\(port)\n".utf8))
+                })
+            try await app.runService()
+        }
+    }
+}

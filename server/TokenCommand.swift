@@ -1,0 +1,60 @@
+public import ArgumentParser
+import GlossServer
+
+extension Scope: ExpressibleByArgument {}
+
+extension GlossServerCommand {
+    struct TokenCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token",
+            abstract: "Create and list bearer tokens.",
+            subcommands: [Create.self, List.self])
+
+        struct Create: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Create a token and print it once; the server keeps only its hash.",
+                discussion: """
+                    Example:
+                      gloss-server token create --corpus news --user ayse --scope write --data ./data
+                    """)
+
+            @Option(help: "The corpus the token is for.")
+            var corpus: String
+
+            @Option(help: "The user it acts as (recorded as the author of what it pushes).")
+            var user: String
+
+            @Option(help: "read (pull), write (push and pull) or admin.")
+            var scope: Scope = .write
+
+            @OptionGroup var storage: StorageOptions
+
+            func run() async throws {
+                let token = Tokens.generate()
+                _ = try await storage.open().createToken(corpus: corpus, user: user, scope: scope, hash: Tokens.hash(token))
+                print(token)
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "List tokens (never their secrets).",
+                discussion: """
+                    Example:
+                      gloss-server token list --corpus news --data ./data
+                    """)
+
+            @Option(help: "Only this corpus's tokens.")
+            var corpus: String?
+
+            @OptionGroup var storage: StorageOptions
+
+            func run() async throws {
+                for token in try await storage.open().tokens(corpus: corpus) {
+                    let state = token.revokedAt.map { "revoked \($0)" } ?? "active"
+                    print("\(token.id)\t\(token.corpus)\t\(token.user)\t\(token.scope.rawValue)\t\(state)")
+                }
+            }
+        }
+    }
+}
