@@ -1,0 +1,122 @@
+public import GlossCore
+import Foundation
+import GRDB
+
+/// The server a replica syncs with, and how far the sync has come.
+public struct RemoteState: Sendable, Hashable {
+    public var url: String
+    public var corpus: String
+    public var token: String
+    /// A CA certificate file to trust for this server, instead of the system's.
+    public var cacert: String?
+    /// The server position of the last change pulled.
+    public var cursor: Int64
+    /// The highest local seq the server has acknowledged.
+    public var pushedSeq: UInt64
+    public var lastSyncAt: String?
+    /// One line describing the last sync's outcome.
+    public var lastResult: String?
+}
+
+extension GlossDatabase {
+    /// The configured remote, if any.
+    public func remote() throws -> RemoteState? {
+        try read { db in try Self.remote(db) }
+    }
+
+    static func remote(_ db: Database) throws -> RemoteState? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM remote") else { return nil }
+        return RemoteState(
+            url: row["url"], corpus: row["corpus"], token: row["token"], cacert: row["cacert"], cursor: row["cursor"],
+            pushedSeq: UInt64(row["pushed_seq"] as Int64), lastSyncAt: row["last_sync_at"], lastResult: row["last_result"])
+    }
+
+    /// Sets the remote. A different server or corpus starts over: everything is pushed
+    /// again (the server keeps each change once) and everything pulled from the start.
+    public func setRemote(url: String, corpus: String, token: String, cacert: String?) throws {
+        try write { db in
+            let previous = try Self.remote(db)
+            let same = previous?.url == url && previous?.corpus == corpus
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO remote (singleton, url, corpus, token, cacert, cursor, pushed_seq, last_sync_at, last_result)
+                    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    url, corpus, token, cacert, same ? previous!.cursor : 0, same ? Int64(previous!.pushedSeq) : 0,
+                    same ? previous?.lastSyncAt : nil, same ? previous?.lastResult : nil,
+                ])
+        }
+    }
+
+    /// This replica's own changes not yet acknowledged by the server, in seq order, as
+    /// a push body: at most `limit` changes and about `maxBytes` (always at least one).
+    /// - Returns: the body, how many changes it holds and the last seq included.
+    public func unpushedBatch(limit: Int, maxBytes: Int) throws -> (body: [UInt8], count: Int, lastSeq: UInt64)? {
+        try read { db in
+            let replica = try ReplicaState.load(db).info.id
+            let pushed = try Self.remote(db)?.pushedSeq ?? 0
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: "SELECT \(ChangeLog.columns) FROM changes WHERE replica = ? AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [replica.description, Int64(pushed), limit])
+            var body: [UInt8] = Array("{\"replica\":\"\(replica)\",\"changes\":[".utf8)
+            var count = 0
+            var lastSeq: UInt64 = pushed
+            while let row = try cursor.next() {
+                var change = try ChangeLog.change(from: row)
+                change.author = nil
+                var encoded: [UInt8] = []
+                change.writeJSON(to: &encoded)
+                if count > 0, body.count + encoded.count > maxBytes { break }
+                if count > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(contentsOf: encoded)
+                count += 1
+                lastSeq = change.dot.seq
+            }
+            guard count > 0 else { return nil }
+            body.append(contentsOf: "]}".utf8)
+            return (body, count, lastSeq)
+        }
+    }
+
+    /// How many local changes the server has not acknowledged.
+    public func unpushedCount() throws -> Int {
+        try read { db in
+            let replica = try ReplicaState.load(db).info.id
+            let pushed = try Self.remote(db)?.pushedSeq ?? 0
+            return try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM changes WHERE replica = ? AND seq > ?",
+                arguments: [replica.description, Int64(pushed)]) ?? 0
+        }
+    }
+
+    /// Records the server's acknowledgement of local changes up to `seq`.
+    public func markPushed(upTo seq: UInt64) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE remote SET pushed_seq = ? WHERE pushed_seq < ?", arguments: [Int64(seq), Int64(seq)])
+        }
+    }
+
+    /// Rewinds what counts as pushed (the server expects an earlier seq, e.g. it was
+    /// restored from a backup): those changes will be pushed again.
+    public func rewindPushed(to seq: UInt64) throws {
+        try write { db in try db.execute(sql: "UPDATE remote SET pushed_seq = ?", arguments: [Int64(seq)]) }
+    }
+
+    /// Applies one pulled page and saves its cursor in the same transaction.
+    public func applyPulledPage(_ changes: [Change], cursor: Int64) throws -> ApplySummary {
+        try applyRemote(changes) { db in
+            try db.execute(sql: "UPDATE remote SET cursor = ? WHERE cursor < ?", arguments: [cursor, cursor])
+        }
+    }
+
+    /// Records how the last sync ended.
+    public func recordSyncResult(_ result: String) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE remote SET last_sync_at = ?, last_result = ?",
+                arguments: [ISO8601DateFormatter().string(from: Date()), result])
+        }
+    }
+}

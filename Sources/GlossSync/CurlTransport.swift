@@ -1,0 +1,116 @@
+import CCurl
+import CompressNIO
+import Foundation
+import NIOCore
+
+/// The client's HTTP stack: libcurl, one easy handle reused for every request of a sync
+/// so the connection is kept alive.
+///
+/// TLS verification is on (the system's trust store, or `cacert`); responses are
+/// decompressed by libcurl (`Accept-Encoding`); request bodies over 1 KiB are gzipped.
+public final class CurlTransport: Transport {
+    private let handle: UnsafeMutableRawPointer
+    private let baseURL: String
+    public var connectTimeout: Int
+    public var totalTimeout: Int
+    private let cacert: String?
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// - Parameters:
+    ///   - baseURL: the server, e.g. `http://127.0.0.1:8080`.
+    ///   - cacert: a PEM file of CA certificates to trust instead of the system's.
+    ///   - connectTimeout: seconds to wait for a connection.
+    ///   - totalTimeout: seconds a whole request may take.
+    public init(baseURL: String, cacert: String? = nil, connectTimeout: Int = 10, totalTimeout: Int = 120) throws(TransportError) {
+        _ = Self.globalInit
+        guard let handle = curl_easy_init() else { throw .other("libcurl could not start (curl_easy_init failed)") }
+        self.handle = handle
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.cacert = cacert
+        self.connectTimeout = connectTimeout
+        self.totalTimeout = totalTimeout
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+    }
+
+    /// Accumulates what libcurl hands the write callback.
+    private final class Sink {
+        var bytes: [UInt8] = []
+    }
+
+    public func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        curl_easy_reset(handle)
+        let sink = Sink()
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+        defer { curl_slist_free_all(headerList) }
+        var body = request.body
+        var headers = request.headers
+        if let raw = body, raw.count > 1_024 {
+            var buffer = ByteBuffer(bytes: raw)
+            if let compressed = try? buffer.compress(with: .gzip()) {
+                body = Array(compressed.readableBytesView)
+                headers.append(("Content-Encoding", "gzip"))
+            }
+        }
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        headers.append(("Expect", ""))  // no 100-continue round trip for large bodies
+        for header in headers {
+            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+        }
+
+        let url = baseURL + request.path
+        gloss_curl_setopt_string(handle, CURLOPT_URL, url)
+        gloss_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
+        gloss_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
+        gloss_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout)
+        gloss_curl_setopt_long(handle, CURLOPT_TIMEOUT, totalTimeout)
+        gloss_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        gloss_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+        gloss_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        if let cacert { gloss_curl_setopt_string(handle, CURLOPT_CAINFO, cacert) }
+        gloss_curl_setopt_string(handle, CURLOPT_USERAGENT, "gloss/0.1 (libcurl \(Libcurl.version))")
+        let unmanaged = Unmanaged.passRetained(sink)
+        defer { unmanaged.release() }
+        gloss_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, unmanaged.toOpaque())
+        gloss_curl_setopt_write_callback(handle) { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            let length = size * count
+            data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                sink.bytes.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
+            }
+            return length
+        }
+
+        let code: CURLcode = body.map { bytes in
+            bytes.withUnsafeBufferPointer { buffer in
+                gloss_curl_setopt_long(handle, CURLOPT_POST, 1)
+                gloss_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, buffer.count)
+                gloss_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+                return curl_easy_perform(handle)
+            }
+        } ?? curl_easy_perform(handle)
+
+        guard code == CURLE_OK else { throw Self.error(for: code, url: url) }
+        var status = 0
+        gloss_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, body: sink.bytes)
+    }
+
+    static func error(for code: CURLcode, url: String) -> TransportError {
+        let detail = String(cString: curl_easy_strerror(code)).lowercased()
+        switch code {
+        case CURLE_COULDNT_CONNECT: return .connectionRefused("cannot connect to \(url) (\(detail))")
+        case CURLE_OPERATION_TIMEDOUT: return .timedOut("no answer from \(url) in time (\(detail))")
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:
+            return .connectionLost("the connection to \(url) broke (\(detail))")
+        case CURLE_COULDNT_RESOLVE_HOST: return .unresolvable("cannot resolve the host of \(url)")
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM:
+            return .tls("the server's TLS certificate is not trusted or TLS failed (\(detail))")
+        default: return .other("request to \(url) failed (\(detail))")
+        }
+    }
+}

@@ -1,0 +1,208 @@
+public import GlossCore
+public import GlossStore
+import Foundation
+
+/// What one sync did.
+public struct SyncReport: Sendable, Hashable {
+    /// Local changes the server acknowledged now.
+    public var pushed = 0
+    /// Changes received from the server (this replica's own included).
+    public var pulled = 0
+    /// Pulled changes that were new here and changed an entity.
+    public var applied = 0
+    /// Entities that became conflicted.
+    public var newConflicts = 0
+    /// HTTP requests sent (retries included).
+    public var requests = 0
+    public var seconds = 0.0
+
+    public init() {}
+
+    /// `pushed 3, pulled 5 (4 new), 1 new conflict in 0.21s`
+    public var summary: String {
+        let conflicts = newConflicts == 1 ? "1 new conflict" : "\(newConflicts) new conflicts"
+        return "pushed \(pushed), pulled \(pulled) (\(applied) new), \(conflicts) in \(String(format: "%.2f", seconds))s"
+    }
+}
+
+/// How a sync runs.
+public struct SyncOptions: Sendable {
+    /// Changes per pushed batch and about how many bytes.
+    public var batchSize = 1_000
+    public var batchBytes = 4 * 1024 * 1024
+    /// Changes per pulled page.
+    public var pageSize = 1_000
+    /// Attempts for a request that fails transiently (refused, timed out, 5xx).
+    public var attempts = 6
+    /// First backoff delay in seconds; each retry doubles it.
+    public var backoff = 0.2
+    /// Long-poll: seconds the last pull may wait for new changes (0: none).
+    public var wait = 0
+    /// Called after each batch or page with the running report.
+    public var progress: (@Sendable (SyncReport) -> Void)?
+
+    public init() {}
+}
+
+/// Push everything unpushed in batches, then pull pages until none remain.
+///
+/// Each pulled page and its cursor are saved in one transaction, and the pushed mark
+/// moves only when the server acknowledges; an interrupted sync resumes where it stopped
+/// and nothing is duplicated (the server and the replica each keep a dot once).
+public final class SyncEngine {
+    let store: GlossDatabase
+    let transport: any Transport
+    let remote: RemoteState
+    let options: SyncOptions
+    private var report = SyncReport()
+
+    public init(store: GlossDatabase, transport: any Transport, remote: RemoteState, options: SyncOptions = SyncOptions()) {
+        self.store = store
+        self.transport = transport
+        self.remote = remote
+        self.options = options
+    }
+
+    var corpusPath: String {
+        "/v1/corpora/" + (remote.corpus.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? remote.corpus) + "/changes"
+    }
+
+    var headers: [(name: String, value: String)] {
+        [("Gloss-Protocol", "1"), ("Authorization", "Bearer \(remote.token)"), ("Accept", "application/json")]
+    }
+
+    /// Runs one sync.
+    public func run() throws(SyncError) -> SyncReport {
+        let start = Date()
+        report = SyncReport()
+        do {
+            try push()
+            try pull()
+        } catch let error as SyncError {
+            report.seconds = Date().timeIntervalSince(start)
+            try? store.recordSyncResult("failed: \(error)")
+            throw error
+        } catch {
+            throw .store("\(error)")
+        }
+        report.seconds = Date().timeIntervalSince(start)
+        try? store.recordSyncResult("ok: " + report.summary)
+        return report
+    }
+
+    func push() throws {
+        while let batch = try store.unpushedBatch(limit: options.batchSize, maxBytes: options.batchBytes) {
+            let response = try send(HTTPRequest(method: .post, path: corpusPath, headers: headers, body: batch.body))
+            switch response.status {
+            case 200:
+                guard let answer = try? JSONParser.parse(bytes: response.body), let maxSeq = answer["maxSeq"]?.intValue,
+                    maxSeq >= 0
+                else { throw SyncError.invalidResponse("a push answer without maxSeq") }
+                guard UInt64(maxSeq) >= batch.lastSeq else {
+                    throw SyncError.invalidResponse("the server acknowledged seq \(maxSeq), short of \(batch.lastSeq)")
+                }
+                try store.markPushed(upTo: UInt64(maxSeq))
+                report.pushed += batch.count
+            case 409:
+                // The server expects another seq: it has more of ours than we knew (an
+                // answer was lost) or fewer (it was restored from a backup).
+                let error = Self.errorObject(response)
+                guard error.code == "seq_gap", let expected = error.object?["expected"]?.intValue, expected >= 1 else {
+                    throw Self.failure(response, corpus: remote.corpus)
+                }
+                let pushed = try store.remote()?.pushedSeq ?? 0
+                if UInt64(expected - 1) == pushed { throw Self.failure(response, corpus: remote.corpus) }
+                try store.rewindPushed(to: UInt64(expected - 1))
+            default:
+                throw Self.failure(response, corpus: remote.corpus)
+            }
+            options.progress?(report)
+        }
+    }
+
+    func pull() throws {
+        var cursor = try store.remote()?.cursor ?? 0
+        while true {
+            let wait = options.wait > 0 ? "&wait=\(options.wait)" : ""
+            let response = try send(
+                HTTPRequest(method: .get, path: corpusPath + "?after=\(cursor)&limit=\(options.pageSize)" + wait, headers: headers))
+            guard response.status == 200 else { throw Self.failure(response, corpus: remote.corpus) }
+            let page = try Self.parsePage(response.body, after: cursor)
+            let summary = try store.applyPulledPage(page.changes, cursor: page.cursor)
+            report.pulled += page.changes.count
+            report.applied += summary.applied
+            report.newConflicts += summary.newConflicts
+            options.progress?(report)
+            cursor = page.cursor
+            if !page.more { return }
+        }
+    }
+
+    /// Reads a pull page, refusing anything malformed before a byte of it is applied.
+    static func parsePage(_ body: [UInt8], after: Int64) throws -> (changes: [Change], cursor: Int64, more: Bool) {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes: body)
+        } catch {
+            throw SyncError.invalidResponse("a pull page that is not JSON: \(error)")
+        }
+        guard let list = json["changes"]?.arrayValue, let cursor = json["cursor"]?.intValue,
+            case .bool(let more)? = json["more"]
+        else { throw SyncError.invalidResponse("a pull page without changes, cursor and more") }
+        guard cursor >= after else { throw SyncError.invalidResponse("the cursor went backwards, from \(after) to \(cursor)") }
+        guard cursor > after || list.isEmpty else { throw SyncError.invalidResponse("changes without a cursor moving forwards") }
+        var changes: [Change] = []
+        changes.reserveCapacity(list.count)
+        for item in list {
+            do {
+                changes.append(try Change(json: item))
+            } catch {
+                throw SyncError.invalidResponse("\(error)")
+            }
+        }
+        return (changes, cursor, more)
+    }
+
+    /// Sends a request, retrying transient failures with exponential backoff.
+    func send(_ request: HTTPRequest) throws(SyncError) -> HTTPResponse {
+        var delay = options.backoff
+        var lastStatus = 0
+        for attempt in 1...options.attempts {
+            report.requests += 1
+            do {
+                let response = try transport.perform(request)
+                guard response.status >= 500 || response.status == 429 else { return response }
+                lastStatus = response.status
+            } catch {
+                switch error {
+                case .tls(let reason): throw .tls(reason)
+                case let other where !other.isTransient || attempt == options.attempts:
+                    throw .unreachable(url: remote.url, reason: other.description)
+                default: break
+                }
+            }
+            if attempt < options.attempts {
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 10)
+            }
+        }
+        throw .serverFailing(status: lastStatus, attempts: options.attempts)
+    }
+
+    static func errorObject(_ response: HTTPResponse) -> (code: String, message: String, object: JSONValue?) {
+        let error = (try? JSONParser.parse(bytes: response.body))?["error"]
+        return (error?["code"]?.stringValue ?? "", error?["message"]?.stringValue ?? "HTTP \(response.status)", error)
+    }
+
+    /// The typed error for a 4xx answer.
+    static func failure(_ response: HTTPResponse, corpus: String) -> SyncError {
+        let error = errorObject(response)
+        switch (response.status, error.code) {
+        case (401, _): return .unauthorized(error.message)
+        case (404, _): return .corpusNotFound(corpus: corpus)
+        case (_, "protocol_mismatch"): return .protocolMismatch(error.message)
+        case (403, _): return .forbidden(error.message)
+        default: return .rejected(status: response.status, code: error.code, message: error.message)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// Why a sync failed, written for the person who ran it.
+public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noRemote
+    case unreachable(url: String, reason: String)
+    case unauthorized(String)
+    case corpusNotFound(corpus: String)
+    case forbidden(String)
+    case protocolMismatch(String)
+    case tls(String)
+    case rejected(status: Int, code: String, message: String)
+    case serverFailing(status: Int, attempts: Int)
+    case invalidResponse(String)
+    case store(String)
+
+    public var description: String {
+        switch self {
+        case .noRemote:
+            return "no remote is set; run 'gloss remote set URL --corpus NAME --token TOKEN' first"
+        case .unreachable(let url, let reason):
+            return "cannot reach the server at \(url): \(reason); check that gloss-server runs there, then run 'gloss sync' again"
+        case .unauthorized(let message):
+            return "the server refused the token: \(message)"
+        case .corpusNotFound(let corpus):
+            return "the server has no corpus '\(corpus)' for this token; check the name with 'gloss remote set URL --corpus NAME --token TOKEN'"
+        case .forbidden(let message): return "the server refused: \(message)"
+        case .protocolMismatch(let message): return "protocol mismatch: \(message)"
+        case .tls(let reason):
+            return "\(reason); pass the server's CA with 'gloss remote set ... --cacert FILE', or install it in the system trust store"
+        case .rejected(let status, let code, let message): return "the server refused the request (\(status) \(code)): \(message)"
+        case .serverFailing(let status, let attempts):
+            return "the server kept failing (HTTP \(status), \(attempts) attempts); nothing was lost: run 'gloss sync' again later"
+        case .invalidResponse(let reason):
+            return "the server sent an invalid response (\(reason)); nothing was applied: report it to the server's admin"
+        case .store(let message): return message
+        }
+    }
+}

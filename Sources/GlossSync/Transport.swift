@@ -1,0 +1,66 @@
+/// One HTTP request of the sync protocol.
+public struct HTTPRequest: Sendable {
+    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+
+    public var method: Method
+    /// Path and query, e.g. `/v1/corpora/news/changes?after=0`.
+    public var path: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+
+    public init(method: Method, path: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The answer to an ``HTTPRequest``, its body already decompressed.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// Why a request got no HTTP answer at all.
+public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Nobody listens there (yet): worth retrying.
+    case connectionRefused(String)
+    /// No answer in time: worth retrying.
+    case timedOut(String)
+    /// The connection broke mid-request: worth retrying.
+    case connectionLost(String)
+    /// The host name does not resolve.
+    case unresolvable(String)
+    /// The server's certificate is not trusted or TLS failed.
+    case tls(String)
+    /// Anything else libcurl reports.
+    case other(String)
+
+    /// Whether trying again may succeed.
+    public var isTransient: Bool {
+        switch self {
+        case .connectionRefused, .timedOut, .connectionLost: return true
+        case .unresolvable, .tls, .other: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .connectionRefused(let detail), .timedOut(let detail), .connectionLost(let detail), .unresolvable(let detail),
+            .tls(let detail), .other(let detail):
+            return detail
+        }
+    }
+}
+
+/// How the sync engine reaches the server. The libcurl transport is the real one; a
+/// front end on another platform (or a simulation) can stand in behind this protocol.
+public protocol Transport: AnyObject {
+    func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import GlossCore
+import GlossStore
+import GlossSync
+
+extension Gloss {
+    struct Sync: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Push local changes to the server, then pull everything new.",
+            discussion: """
+                Progress goes to stderr; the summary line (pushed, pulled, new conflicts) to stdout. \
+                An interrupted sync resumes where it stopped; nothing is lost or duplicated. \
+                With --watch it keeps syncing until interrupted (Ctrl-C).
+
+                Examples:
+                  gloss sync
+                  gloss sync --watch --interval 5
+                """)
+
+        @Flag(help: "Keep syncing until interrupted.")
+        var watch = false
+
+        @Option(help: ArgumentHelp("With --watch: seconds each round waits for new changes on the server.", valueName: "seconds"))
+        var interval = 5
+
+        @OptionGroup var options: GlobalOptions
+
+        func validate() throws {
+            guard (1...60).contains(interval) else { throw ArgumentParser.ValidationError("--interval must be from 1 to 60 seconds") }
+        }
+
+        func run() throws {
+            let store = try options.openStore()
+            guard let remote = try store.remote() else { throw SyncError.noRemote }
+            let transport = try CurlTransport(baseURL: remote.url, cacert: remote.cacert)
+            let showProgress = !options.json
+            var syncOptions = SyncOptions()
+            syncOptions.progress = { report in
+                if showProgress, report.pushed + report.pulled >= 1_000 {
+                    Terminal.note("sync: pushed \(report.pushed), pulled \(report.pulled)")
+                }
+            }
+            repeat {
+                let report = try SyncEngine(store: store, transport: transport, remote: remote, options: syncOptions).run()
+                if options.json {
+                    Terminal.printJSON([
+                        "pushed": .int(Int64(report.pushed)), "pulled": .int(Int64(report.pulled)),
+                        "applied": .int(Int64(report.applied)), "newConflicts": .int(Int64(report.newConflicts)),
+                        "requests": .int(Int64(report.requests)), "seconds": .double(report.seconds),
+                    ])
+                } else {
+                    let rate = report.seconds > 0 ? Double(report.pushed + report.pulled) / report.seconds : 0
+                    if report.pushed + report.pulled >= 1_000 { Terminal.note(String(format: "sync: %.0f changes/s", rate)) }
+                    print(report.summary)
+                    if report.newConflicts > 0 { print("see them with 'gloss conflicts'") }
+                }
+                syncOptions.wait = watch ? interval : 0
+            } while watch
+        }
+    }
+}
