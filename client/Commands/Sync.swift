@@ -24,6 +24,9 @@ extension Gloss {
         @Option(help: ArgumentHelp("With --watch: seconds each round waits for new changes on the server.", valueName: "seconds"))
         var interval = 5
 
+        @Flag(help: "Pull everything again from the start (after the server was restored from a backup).")
+        var full = false
+
         @OptionGroup var options: GlobalOptions
 
         func validate() throws {
@@ -33,6 +36,7 @@ extension Gloss {
         func run() throws {
             let store = try options.openStore()
             guard let remote = try store.remote() else { throw SyncError.noRemote }
+            if full { try store.resetCursor() }
             let transport = try CurlTransport(baseURL: remote.url, cacert: remote.cacert)
             let showProgress = !options.json
             var syncOptions = SyncOptions()

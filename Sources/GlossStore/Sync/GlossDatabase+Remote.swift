@@ -91,6 +91,12 @@ extension GlossDatabase {
         }
     }
 
+    /// Starts pulling from the beginning again (after the server was restored from a
+    /// backup). Changes already here are recognised by their dots and skipped.
+    public func resetCursor() throws {
+        try write { db in try db.execute(sql: "UPDATE remote SET cursor = 0") }
+    }
+
     /// Records the server's acknowledgement of local changes up to `seq`.
     public func markPushed(upTo seq: UInt64) throws {
         try write { db in
