@@ -4,7 +4,7 @@ import Foundation
 
 /// What one sync did.
 public struct SyncReport: Sendable, Hashable {
-    /// Local changes the server acknowledged now.
+    /// Local changes the server newly stored in this sync.
     public var pushed = 0
     /// Changes received from the server (this replica's own included).
     public var pulled = 0
@@ -102,7 +102,8 @@ public final class SyncEngine {
                     throw SyncError.invalidResponse("the server acknowledged seq \(maxSeq), short of \(batch.lastSeq)")
                 }
                 try store.markPushed(upTo: UInt64(maxSeq))
-                report.pushed += batch.count
+                // Count what the server newly stored: after a lost answer a batch comes back as duplicates.
+                report.pushed += answer["stored"]?.intValue.map { Int($0) } ?? batch.count
             case 409:
                 // The server expects another seq: it has more of ours than we knew (an
                 // answer was lost) or fewer (it was restored from a backup).

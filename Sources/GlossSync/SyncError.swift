@@ -12,6 +12,14 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidResponse(String)
     case store(String)
 
+    /// Whether trying again later may succeed (the server is down or failing).
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable, .serverFailing: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .noRemote:

@@ -45,21 +45,35 @@ extension Gloss {
                     Terminal.note("sync: pushed \(report.pushed), pulled \(report.pulled)")
                 }
             }
+            var round = 0
             repeat {
-                let report = try SyncEngine(store: store, transport: transport, remote: remote, options: syncOptions).run()
+                round += 1
+                let engine = SyncEngine(store: store, transport: transport, remote: remote, options: syncOptions)
+                let report: SyncReport
+                switch Result(catching: { () throws(SyncError) -> SyncReport in try engine.run() }) {
+                case .success(let value): report = value
+                case .failure(let error) where watch && error.isTransient:
+                    // Watching rides out a server that is down or failing: say so and retry.
+                    Terminal.note("gloss: \(error)")
+                    Thread.sleep(forTimeInterval: Double(interval))
+                    continue
+                case .failure(let error): throw error
+                }
+                syncOptions.wait = watch ? interval : 0
+                // While watching, rounds that moved nothing stay quiet.
+                guard round == 1 || report.pushed + report.pulled > 0 else { continue }
                 if options.json {
-                    Terminal.printJSON([
+                    Terminal.line(CanonicalJSON.string([
                         "pushed": .int(Int64(report.pushed)), "pulled": .int(Int64(report.pulled)),
                         "applied": .int(Int64(report.applied)), "newConflicts": .int(Int64(report.newConflicts)),
                         "requests": .int(Int64(report.requests)), "seconds": .double(report.seconds),
-                    ])
+                    ]))
                 } else {
                     let rate = report.seconds > 0 ? Double(report.pushed + report.pulled) / report.seconds : 0
                     if report.pushed + report.pulled >= 1_000 { Terminal.note(String(format: "sync: %.0f changes/s", rate)) }
-                    print(report.summary)
-                    if report.newConflicts > 0 { print("see them with 'gloss conflicts'") }
+                    Terminal.line(report.summary)
+                    if report.newConflicts > 0 { Terminal.line("see them with 'gloss conflicts'") }
                 }
-                syncOptions.wait = watch ? interval : 0
             } while watch
         }
     }

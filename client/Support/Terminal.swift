@@ -11,6 +11,12 @@ enum Terminal {
         print(CanonicalJSON.string(value))
     }
 
+    /// A line on standard output written at once (not buffered), for long-running
+    /// commands whose output is read while they run.
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     /// One line on standard error, prefixed with `gloss: `.
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data("gloss: \(message)\n".utf8))
