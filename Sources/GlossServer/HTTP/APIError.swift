@@ -28,6 +28,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         let body = CanonicalJSON.string(.object(["error": .object(error)]))
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
+        headers[GlossProtocol.header] = GlossProtocol.version
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 

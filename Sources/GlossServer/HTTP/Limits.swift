@@ -2,7 +2,8 @@
 public struct Limits: Sendable {
     /// Request body as sent (possibly gzip-compressed).
     public var maxBodyBytes = 16 * 1024 * 1024
-    /// Request body after decompression (so a gzip bomb is refused).
+    /// Request body after decompression (so a gzip bomb is refused). The decompressor
+    /// may allocate up to about twice this before the check refuses the body.
     public var maxDecompressedBytes = 64 * 1024 * 1024
     /// Changes in one pushed batch.
     public var maxBatchChanges = 10_000
