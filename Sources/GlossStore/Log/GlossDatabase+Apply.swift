@@ -9,7 +9,7 @@ public struct ApplySummary: Sendable, Hashable {
     public var duplicates = 0
     /// New changes that a known version already dominated.
     public var dominated = 0
-    /// Entities that became conflicted.
+    /// Entities that became conflicted and still are at the end of the batch.
     public var newConflicts = 0
 
     public init() {}
@@ -28,15 +28,22 @@ extension GlossDatabase {
             var state = try ReplicaState.load(db)
             var summary = ApplySummary()
             let texts = ArticleTexts()
+            var becameConflicted: Set<[String]> = []
             for change in changes {
                 switch try Materializer.apply(change, db, texts: texts) {
                 case .duplicate: summary.duplicates += 1
                 case .dominated: summary.dominated += 1
                 case .applied(let newConflict):
                     summary.applied += 1
-                    if newConflict { summary.newConflicts += 1 }
+                    if newConflict { becameConflicted.insert([change.kind.rawValue, change.entity]) }
                 }
                 state.observe(change.timestamp)
+            }
+            // A conflict that a later change of the same batch resolved is no news.
+            for key in becameConflicted {
+                let open = try Bool.fetchOne(
+                    db, sql: "SELECT conflicts IS NOT NULL FROM entities WHERE kind = ? AND id = ?", arguments: [key[0], key[1]])
+                if open == true { summary.newConflicts += 1 }
             }
             try state.save(db)
             try extra?(db)
