@@ -7,6 +7,11 @@ extension Gloss {
     struct Remote: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set or show the server this replica syncs with.",
+            discussion: """
+                Examples:
+                  gloss remote set http://127.0.0.1:8080 --corpus news --token gloss_3f…
+                  gloss remote show
+                """,
             subcommands: [Set.self, Show.self],
             defaultSubcommand: Show.self)
 
