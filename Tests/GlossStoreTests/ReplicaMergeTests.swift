@@ -215,3 +215,24 @@ struct ReplicaMergeTests {
         #expect(try desktop.status().changes == before)
     }
 }
+
+extension ReplicaMergeTests {
+    /// A change from elsewhere whose quote no longer matches this replica's text (its
+    /// author had a corrected text, say) is stored and shown, never a poison pill that
+    /// stops every later sync.
+    @Test func aRemoteAnnotationWithAStaleQuoteDoesNotBlockTheSync() throws {
+        let (laptop, desktop, article, _, _) = try pair()
+        let stale = Annotation(
+            article: article, target: TextSelector(exact: "Iran", prefix: "", suffix: "", start: 14, end: 18), note: "stale")
+        let change = Change(
+            dot: Dot(replica: ReplicaID.random(), seq: 1), kind: .annotation, entity: stale.id, operation: .put,
+            clock: VectorClock(), timestamp: HybridTimestamp(wallMilliseconds: 1), replaces: [],
+            content: CanonicalJSON.string(.object(stale.content)))
+        var valid = change
+        valid.clock = VectorClock([change.dot.replica: 1])
+        let summary = try desktop.applyRemote([valid])
+        #expect(summary.applied == 1)
+        #expect(try desktop.annotation(stale.id).annotation.note == "stale")
+        _ = laptop
+    }
+}

@@ -27,10 +27,9 @@ extension GlossDatabase {
         try write { db in
             var state = try ReplicaState.load(db)
             var summary = ApplySummary()
-            let texts = ArticleTexts()
             var becameConflicted: Set<[String]> = []
             for change in changes {
-                switch try Materializer.apply(change, db, texts: texts) {
+                switch try Materializer.apply(change, db) {
                 case .duplicate: summary.duplicates += 1
                 case .dominated: summary.dominated += 1
                 case .applied(let newConflict):

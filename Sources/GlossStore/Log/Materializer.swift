@@ -16,7 +16,11 @@ enum Materializer {
     }
 
     /// Checks a change and the content it carries before anything is written.
-    static func validate(_ change: Change, version: Version, texts: ArticleTexts, _ db: Database) throws {
+    /// - Parameter texts: when given, an annotation's quote is also checked against its
+    ///   article's text. Local writes check; changes from elsewhere are checked for shape
+    ///   only, so one replica's stale offsets (its article text was corrected, say) can
+    ///   never stop everyone else's sync.
+    static func validate(_ change: Change, version: Version, texts: ArticleTexts?, _ db: Database) throws {
         do {
             try change.validateShape()
         } catch {
@@ -24,7 +28,7 @@ enum Materializer {
         }
         guard let content = version.content else { return }
         var articleText: ScalarText? = nil
-        if change.kind == .annotation, let article = content["article"]?.stringValue {
+        if change.kind == .annotation, let texts, let article = content["article"]?.stringValue {
             articleText = try texts.text(of: article, db)
         }
         do throws(ValidationError) {
@@ -43,12 +47,13 @@ enum Materializer {
     /// Appends `change` to the log and updates the frontier and the derived tables.
     /// - Parameters:
     ///   - frontier: the entity's frontier when the caller has just loaded it.
-    ///   - texts: article texts already read in this transaction.
-    static func apply(_ change: Change, _ db: Database, frontier: Frontier? = nil, texts: ArticleTexts = ArticleTexts()) throws -> Outcome {
+    ///   - texts: for local writes, article texts already read in this transaction, to check
+    ///     quotes against; `nil` for changes from elsewhere (see ``validate``).
+    static func apply(_ change: Change, _ db: Database, frontier: Frontier? = nil, texts: ArticleTexts? = nil) throws -> Outcome {
         let version = try ChangeLog.version(of: change)
         try validate(change, version: version, texts: texts, db)
         guard try ChangeLog.append(change, db) else { return .duplicate }
-        if change.kind == .article { texts.forget(change.entity) }
+        if change.kind == .article { texts?.forget(change.entity) }
         return try integrate(change, version: version, db, frontier: frontier)
     }
 
