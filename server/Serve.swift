@@ -11,6 +11,7 @@ extension GlossServerCommand {
             discussion: """
                 Example:
                   gloss-server serve --data ./data --host 127.0.0.1 --port 8080
+                  gloss-server serve --data ./data --port 8443 --tls-cert cert.pem --tls-key key.pem
                 With --port 0 a free port is chosen; the line 'gloss-server listening on URL' says which.
                 """)
 
@@ -23,11 +24,18 @@ extension GlossServerCommand {
         @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
         var logLevel = "info"
 
+        @Option(help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (with --tls-key).", valueName: "file"))
+        var tlsCert: String?
+
+        @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
+        var tlsKey: String?
+
         @OptionGroup var storage: StorageOptions
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+            guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         }
 
         func run() async throws {
@@ -40,11 +48,13 @@ extension GlossServerCommand {
             let logger = Logger(label: "gloss-server")
             let store = try storage.open()
             let host = self.host
-            let app = GlossApplication.make(
-                configuration: ServerConfiguration(host: host, port: port), storage: store, logger: logger,
+            let scheme = tlsCert == nil ? "http" : "https"
+            let tls = tlsCert.flatMap { certificate in tlsKey.map { (certificate: certificate, key: $0) } }
+            let app = try GlossApplication.make(
+                configuration: ServerConfiguration(host: host, port: port, tls: tls), storage: store, logger: logger,
                 onServerRunning: { port in
                     // One line on stdout that scripts and tests wait for.
-                    FileHandle.standardOutput.write(Data("gloss-server listening on http://\(host):\(port)\n".utf8))
+                    FileHandle.standardOutput.write(Data("gloss-server listening on \(scheme)://\(host):\(port)\n".utf8))
                 })
             try await app.runService()
         }

@@ -1,7 +1,10 @@
 public import Hummingbird
 public import Logging
 import GlossCore
+import HummingbirdCore
+import HummingbirdTLS
 import NIOCore
+import NIOSSL
 
 /// How to run a server.
 public struct ServerConfiguration: Sendable {
@@ -9,11 +12,27 @@ public struct ServerConfiguration: Sendable {
     /// 0 picks a free port; the bound one is reported through `onServerRunning`.
     public var port: Int
     public var limits: Limits
+    /// PEM files of the certificate chain and private key; `nil` serves plain HTTP.
+    public var tls: (certificate: String, key: String)?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, limits: Limits = .default) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, limits: Limits = .default, tls: (certificate: String, key: String)? = nil
+    ) {
         self.host = host
         self.port = port
         self.limits = limits
+        self.tls = tls
+    }
+}
+
+/// Why the server could not be set up.
+public enum ServerSetupError: Error, Sendable, CustomStringConvertible {
+    case tls(String)
+
+    public var description: String {
+        switch self {
+        case .tls(let reason): return "cannot set up TLS: \(reason); give PEM files with --tls-cert and --tls-key"
+        }
     }
 }
 
@@ -49,11 +68,33 @@ public enum GlossApplication {
     public static func make(
         configuration: ServerConfiguration, storage: any Storage, metrics: ServerMetrics = ServerMetrics(), logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         Application(
             router: router(storage: storage, limits: configuration.limits, metrics: metrics),
+            server: try serverBuilder(tls: configuration.tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gloss-server"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+
+    /// Plain HTTP/1.1, or HTTP/1.1 over TLS with the given certificate and key.
+    static func serverBuilder(tls: (certificate: String, key: String)?) throws -> HTTPServerBuilder {
+        guard let tls else { return .http1() }
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificate)
+        } catch {
+            throw ServerSetupError.tls("cannot read the certificate \(tls.certificate) (\(error))")
+        }
+        do {
+            key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+        } catch {
+            throw ServerSetupError.tls("cannot read the private key \(tls.key) (\(error))")
+        }
+        guard !chain.isEmpty else { throw ServerSetupError.tls("\(tls.certificate) holds no certificate") }
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return try .tls(.http1(), tlsConfiguration: configuration)
     }
 }
