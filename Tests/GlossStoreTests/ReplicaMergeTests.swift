@@ -236,3 +236,22 @@ extension ReplicaMergeTests {
         _ = laptop
     }
 }
+
+extension ReplicaMergeTests {
+    /// A pulled change carrying this replica's id that it never made is refused, and the
+    /// next local change still gets its seq.
+    @Test func aForgedDotOfThisReplicaIsRefused() throws {
+        let (laptop, desktop, article, _, _) = try pair()
+        let own = try desktop.replicaInfo().id
+        let next = UInt64(try desktop.status().localChanges + 1)
+        let forged = Annotation(article: article, target: TextSelector(exact: "Irak", prefix: "", suffix: "", start: 14, end: 18))
+        let change = Change(
+            dot: Dot(replica: own, seq: next), kind: .annotation, entity: forged.id, operation: .put,
+            clock: VectorClock([own: next]), timestamp: HybridTimestamp(wallMilliseconds: 1), replaces: [],
+            content: CanonicalJSON.string(.object(forged.content)))
+        #expect(throws: StoreError.self) { try desktop.applyRemote([change]) }
+        let mine = try desktop.annotate(articleID: article, anchor: .range(start: 19, end: 27), fields: .init(note: "mine"))
+        #expect(try desktop.log(entity: mine.id).first?.change.dot == Dot(replica: own, seq: next))
+        _ = laptop
+    }
+}

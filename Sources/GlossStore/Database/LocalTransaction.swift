@@ -37,7 +37,9 @@ struct LocalTransaction {
         lastFrontier = nil
         let seen = kind == .article ? try ArticleDeletion.annotationClock(article: entity, db) : VectorClock()
         let change = state.makeChange(kind: kind, entity: entity, content: content, frontier: frontier, seen: seen, now: now)
-        _ = try Materializer.apply(change, db, frontier: frontier, texts: texts)
+        guard try Materializer.apply(change, db, frontier: frontier, texts: texts) != .duplicate else {
+            throw StoreError.logCorrupted("the log already holds \(change.dot), the next local change")
+        }
         return change
     }
 

@@ -28,7 +28,15 @@ extension GlossDatabase {
             var state = try ReplicaState.load(db)
             var summary = ApplySummary()
             var becameConflicted: Set<[String]> = []
+            let ownSeq = try Int64.fetchOne(
+                db, sql: "SELECT MAX(seq) FROM changes WHERE replica = ?", arguments: [state.info.id.description]) ?? 0
             for change in changes {
+                // Only this replica makes its own dots: one it never made is forged or
+                // corrupt, and storing it would swallow the local change that later takes that seq.
+                if change.dot.replica == state.info.id, change.dot.seq > UInt64(ownSeq) {
+                    throw StoreError.invalidChange(
+                        .malformed(dot: change.dot, reason: "it claims this replica's id, but this replica never made it"))
+                }
                 switch try Materializer.apply(change, db) {
                 case .duplicate: summary.duplicates += 1
                 case .dominated: summary.dominated += 1
