@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GlossServer
 
 extension GlossServerCommand {
@@ -6,7 +7,7 @@ extension GlossServerCommand {
         static let configuration = CommandConfiguration(
             commandName: "corpus",
             abstract: "Create and list corpora.",
-            subcommands: [Create.self, List.self])
+            subcommands: [Create.self, List.self, Delete.self])
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -41,6 +42,38 @@ extension GlossServerCommand {
                 for corpus in try await storage.open().corpora() {
                     print("\(corpus.name)\t\(corpus.changes) changes\tcreated \(corpus.createdAt)")
                 }
+            }
+        }
+    
+        struct Delete: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Delete a corpus with all its changes, replicas and tokens.",
+                discussion: """
+                    There is no undo: replicas keep their own copies, but the server's are gone. \
+                    Asks you to type the corpus name again, or give --yes.
+
+                    Example:
+                      gloss-server corpus delete news --data ./data --yes
+                    """)
+
+            @Argument(help: ArgumentHelp("The corpus to delete.", valueName: "name"))
+            var name: String
+
+            @Flag(help: "Do not ask for confirmation.")
+            var yes = false
+
+            @OptionGroup var storage: StorageOptions
+
+            func run() async throws {
+                if !yes {
+                    guard isatty(STDIN_FILENO) == 1 else { throw ServerCommandError.confirmationNeeded(name) }
+                    print("Type the corpus name (\(name)) to delete it and everything in it: ", terminator: "")
+                    guard readLine()?.trimmingCharacters(in: .whitespaces) == name else {
+                        throw ServerCommandError.confirmationNeeded(name)
+                    }
+                }
+                let corpus = try await storage.open().deleteCorpus(name: name)
+                print("Deleted corpus \(corpus.name) and its \(corpus.changes) changes")
             }
         }
     }

@@ -60,10 +60,13 @@ struct StorageOptions: ParsableArguments {
 enum ServerCommandError: Error, CustomStringConvertible {
     case cannotOpen(String, String)
     case unhealthy(Int)
+    case confirmationNeeded(String)
 
     var description: String {
         switch self {
         case .cannotOpen(let path, let reason): return "cannot open the data folder \(path): \(reason); check the path and its permissions"
+        case .confirmationNeeded(let name):
+            return "not deleted: confirm by typing the corpus name, or run 'gloss-server corpus delete \(name) --yes'"
         case .unhealthy(let count): return "\(count) problem\(count == 1 ? "" : "s") found (listed above); restore the data folder from a backup"
         }
     }

@@ -8,7 +8,7 @@ extension GlossServerCommand {
         static let configuration = CommandConfiguration(
             commandName: "token",
             abstract: "Create and list bearer tokens.",
-            subcommands: [Create.self, List.self])
+            subcommands: [Create.self, List.self, Revoke.self])
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -54,6 +54,26 @@ extension GlossServerCommand {
                     let state = token.revokedAt.map { "revoked \($0)" } ?? "active"
                     print("\(token.id)\t\(token.corpus)\t\(token.user)\t\(token.scope.rawValue)\t\(state)")
                 }
+            }
+        }
+    
+        struct Revoke: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Revoke a token: every later request with it is refused.",
+                discussion: """
+                    Example:
+                      gloss-server token list --corpus news --data ./data
+                      gloss-server token revoke 3 --data ./data
+                    """)
+
+            @Argument(help: ArgumentHelp("The token's id, from 'token list'.", valueName: "id"))
+            var id: Int64
+
+            @OptionGroup var storage: StorageOptions
+
+            func run() async throws {
+                let token = try await storage.open().revokeToken(id: id)
+                print("Revoked token \(token.id) of \(token.user) for corpus \(token.corpus)")
             }
         }
     }

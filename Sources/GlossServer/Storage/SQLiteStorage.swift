@@ -81,6 +81,38 @@ public final class SQLiteStorage: Storage {
         }
     }
 
+    public func revokeToken(id: Int64) async throws -> TokenRecord {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", arguments: [Self.now(), id])
+            guard db.changesCount > 0, let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT t.id, c.name, t.user, t.scope, t.created_at, t.revoked_at
+                    FROM tokens t JOIN corpora c ON c.id = t.corpus_id WHERE t.id = ?
+                    """, arguments: [id])
+            else { throw StorageError.unknownToken(id) }
+            return TokenRecord(
+                id: row["id"], corpus: row["name"], user: row["user"], scope: Scope(rawValue: row["scope"]) ?? .read,
+                createdAt: row["created_at"], revokedAt: row["revoked_at"])
+        }
+    }
+
+    public func deleteCorpus(name: String) async throws -> Corpus {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT id, name, created_at, last_position FROM corpora WHERE name = ?", arguments: [name])
+            else { throw StorageError.unknownCorpus(name) }
+            let id: Int64 = row["id"]
+            // Foreign keys cascade too; deleting explicitly keeps this correct without them.
+            for table in ["frontier", "changes", "replicas", "tokens"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE corpus_id = ?", arguments: [id])
+            }
+            try db.execute(sql: "DELETE FROM corpora WHERE id = ?", arguments: [id])
+            return Corpus(id: id, name: row["name"], createdAt: row["created_at"], changes: row["last_position"])
+        }
+    }
+
     public func grant(forTokenHash hash: String) async throws -> Grant? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(

@@ -100,6 +100,10 @@ public protocol Storage: Sendable {
     func corpora() async throws -> [Corpus]
     func createToken(corpus: String, user: String, scope: Scope, hash: String) async throws -> TokenRecord
     func tokens(corpus: String?) async throws -> [TokenRecord]
+    /// Revokes a token: every later request with it is refused.
+    func revokeToken(id: Int64) async throws -> TokenRecord
+    /// Deletes a corpus with everything in it: tokens, replicas, changes.
+    func deleteCorpus(name: String) async throws -> Corpus
     /// The grant of an unrevoked token, by its hash.
     func grant(forTokenHash hash: String) async throws -> Grant?
     /// Stores a replica's batch (its changes in seq order), merging each into its
