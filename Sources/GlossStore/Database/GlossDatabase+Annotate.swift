@@ -132,12 +132,7 @@ extension GlossDatabase {
             if let note = edit.note { changes["note"] = note.isEmpty ? .some(nil) : .string(UnicodeNormalization.nfc(note)) }
             if let label = edit.label { changes["label"] = label.isEmpty ? .some(nil) : .string(label) }
             if let color = edit.color { changes["color"] = color.isEmpty ? .some(nil) : .string(color) }
-            if !edit.addTags.isEmpty || !edit.removeTags.isEmpty {
-                var tags = Set(content["tags"]?.stringArrayValue ?? [])
-                tags.formUnion(edit.addTags.map(UnicodeNormalization.nfc))
-                tags.subtract(edit.removeTags.map(UnicodeNormalization.nfc))
-                changes["tags"] = .array(tags.sorted().map { .string($0) })
-            }
+            if let tags = Self.editedTags(content, adding: edit.addTags, removing: edit.removeTags) { changes["tags"] = tags }
             content = view.editedContent(changes)
             let annotation: Annotation
             do throws(ValidationError) {
@@ -184,6 +179,16 @@ extension GlossDatabase {
         }
     }
 
+    /// The `tags` of `content` with some added and some removed (NFC, sorted), or `nil`
+    /// when the edit touches no tag.
+    static func editedTags(_ content: EntityContent, adding: [String], removing: [String]) -> JSONValue? {
+        guard !adding.isEmpty || !removing.isEmpty else { return nil }
+        var tags = Set(content["tags"]?.stringArrayValue ?? [])
+        tags.formUnion(adding.map(UnicodeNormalization.nfc))
+        tags.subtract(removing.map(UnicodeNormalization.nfc))
+        return .array(tags.sorted().map { .string($0) })
+    }
+
     /// Edits an article's title or tags.
     public func editArticle(_ idPrefix: String, title: String?, addTags: [String], removeTags: [String]) throws -> Article {
         guard title != nil || !addTags.isEmpty || !removeTags.isEmpty else { throw StoreError.nothingToEdit }
@@ -194,12 +199,7 @@ extension GlossDatabase {
             }
             var changes: [String: JSONValue?] = [:]
             if let title { changes["title"] = .string(UnicodeNormalization.nfc(title)) }
-            if !addTags.isEmpty || !removeTags.isEmpty {
-                var tags = Set(content["tags"]?.stringArrayValue ?? [])
-                tags.formUnion(addTags.map(UnicodeNormalization.nfc))
-                tags.subtract(removeTags.map(UnicodeNormalization.nfc))
-                changes["tags"] = .array(tags.sorted().map { .string($0) })
-            }
+            if let tags = Self.editedTags(content, adding: addTags, removing: removeTags) { changes["tags"] = tags }
             let newContent = view.editedContent(changes)
             let article: Article
             do throws(ValidationError) {

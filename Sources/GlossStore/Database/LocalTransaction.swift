@@ -52,15 +52,6 @@ struct LocalTransaction {
     }
 }
 
-enum EntityViews {
-    /// The view of an entity from its stored frontier; `nil` when unknown.
-    static func current(kind: EntityKind, entity: String, _ db: Database) throws -> EntityView? {
-        let frontier = try ChangeLog.frontier(kind: kind, entity: entity, db)
-        guard !frontier.versions.isEmpty else { return nil }
-        return try Materializer.view(kind: kind, entity: entity, frontier: frontier, db)
-    }
-}
-
 extension GlossDatabase {
     /// Runs `body` in one write transaction that may mint local changes.
     func writeLocal<T: Sendable>(_ body: @Sendable (inout LocalTransaction) throws -> T) throws -> T {
