@@ -12,6 +12,7 @@ extension GlossServerCommand {
                 Example:
                   gloss-server serve --data ./data --host 127.0.0.1 --port 8080
                   gloss-server serve --data ./data --port 8443 --tls-cert cert.pem --tls-key key.pem
+                  gloss-server serve --data ./data --max-note-length 20000 --max-batch-changes 2000
                 With --port 0 a free port is chosen; the line 'gloss-server listening on URL' says which.
                 """)
 
@@ -29,6 +30,8 @@ extension GlossServerCommand {
 
         @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
         var tlsKey: String?
+
+        @OptionGroup(title: "Limits") var limits: LimitOptions
 
         @OptionGroup var storage: StorageOptions
 
@@ -51,7 +54,7 @@ extension GlossServerCommand {
             let scheme = tlsCert == nil ? "http" : "https"
             let tls = tlsCert.flatMap { certificate in tlsKey.map { (certificate: certificate, key: $0) } }
             let app = try GlossApplication.make(
-                configuration: ServerConfiguration(host: host, port: port, tls: tls), storage: store, logger: logger,
+                configuration: ServerConfiguration(host: host, port: port, limits: limits.limits, tls: tls), storage: store, logger: logger,
                 onServerRunning: { port in
                     // One line on stdout that scripts and tests wait for.
                     FileHandle.standardOutput.write(Data("gloss-server listening on \(scheme)://\(host):\(port)\n".utf8))

@@ -91,7 +91,10 @@ public final class SyncEngine {
     }
 
     func push() throws {
-        while let batch = try store.unpushedBatch(limit: options.batchSize, maxBytes: options.batchBytes) {
+        // A server configured with smaller bounds answers 413; halve the batch until it fits.
+        var batchSize = options.batchSize
+        var batchBytes = options.batchBytes
+        while let batch = try store.unpushedBatch(limit: batchSize, maxBytes: batchBytes) {
             let response = try send(HTTPRequest(method: .post, path: corpusPath, headers: headers, body: batch.body))
             switch response.status {
             case 200:
@@ -114,6 +117,9 @@ public final class SyncEngine {
                 let pushed = try store.remote()?.pushedSeq ?? 0
                 if UInt64(expected - 1) == pushed { throw Self.failure(response, corpus: remote.corpus) }
                 try store.rewindPushed(to: UInt64(expected - 1))
+            case 413 where batch.count > 1:
+                batchSize = max(1, batch.count / 2)
+                batchBytes = max(1, batch.body.count / 2)
             default:
                 throw Self.failure(response, corpus: remote.corpus)
             }

@@ -120,8 +120,8 @@ enum KnownIDs {
 
     @Test func textLengthLimitIsInScalars() {
         var article = Article(title: "t", text: "x")
-        article.text = String(repeating: "x", count: Syntax.maxTextLength + 1)
-        #expect(throws: ValidationError.textTooLong(field: "text", limit: Syntax.maxTextLength)) { try article.validate() }
+        article.text = String(repeating: "x", count: ContentLimits.default.text + 1)
+        #expect(throws: ValidationError.textTooLong(field: "text", limit: ContentLimits.default.text)) { try article.validate() }
     }
 
     @Test func errorsReadWell() {
@@ -185,7 +185,7 @@ enum KnownIDs {
         #expect(try error { $0["target"] = "5-13" } == .wrongType(field: "target", expected: "an object"))
         #expect(try error { $0["note"] = 3 } == .wrongType(field: "note", expected: "a string"))
         #expect(try error { $0["note"] = "Mu\u{308}nchen" } == .notNFC(field: "note"))
-        #expect(try error { $0["note"] = .string(String(repeating: "ş", count: Syntax.maxNoteLength + 1)) } == .textTooLong(field: "note", limit: Syntax.maxNoteLength))
+        #expect(try error { $0["note"] = .string(String(repeating: "ş", count: ContentLimits.default.note + 1)) } == .textTooLong(field: "note", limit: ContentLimits.default.note))
         #expect(try error { $0["tags"] = ["has space"] } == .invalidTag("has space"))
         #expect(try error { $0["label"] = "P E R" } == .invalidLabel("P E R"))
         #expect(try error { $0["label"] = "" } == .invalidLabel(""))

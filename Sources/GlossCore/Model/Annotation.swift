@@ -59,7 +59,7 @@ public struct Annotation: Sendable, Hashable {
     }
 
     /// Reads and validates an annotation from entity content.
-    public init(id: String, content: EntityContent) throws(ValidationError) {
+    public init(id: String, content: EntityContent, limits: ContentLimits = .default) throws(ValidationError) {
         guard Annotation.isValidID(id) else { throw .invalidID(kind: .annotation, id: id) }
         let fields = FieldReader(content)
         self.id = id
@@ -72,17 +72,21 @@ public struct Annotation: Sendable, Hashable {
         author = try fields.optionalString("author")
         created = try fields.optionalString("created")
         otherFields = content.filter { !Annotation.knownFields.contains($0.key) && $0.key != ReservedField.conflicts }
-        try validate()
+        try validate(limits: limits)
     }
 
     /// Checks every field that can be checked without the article's text.
-    public func validate() throws(ValidationError) {
+    public func validate(limits: ContentLimits = .default) throws(ValidationError) {
         guard Annotation.isValidID(id) else { throw .invalidID(kind: .annotation, id: id) }
         guard Article.isValidID(article) else { throw .invalidID(kind: .article, id: article) }
+        try ContentLimits.check(note, "note", limit: limits.note)
+        try ContentLimits.check(target.exact, "target.exact", limit: limits.quote)
+        try ContentLimits.check(target.prefix, "target.prefix", limit: limits.field)
+        try ContentLimits.check(target.suffix, "target.suffix", limit: limits.field)
+        try ContentLimits.check(author, "author", limit: limits.field)
+        try ContentLimits.check(created, "created", limit: limits.field)
+        guard tags.count <= limits.tags else { throw .tooManyTags(limit: limits.tags) }
         if let note {
-            guard note.unicodeScalars.count <= Syntax.maxNoteLength else {
-                throw .textTooLong(field: "note", limit: Syntax.maxNoteLength)
-            }
             guard UnicodeNormalization.isNFC(note) else { throw .notNFC(field: "note") }
         }
         guard UnicodeNormalization.isNFC(target.exact) else { throw .notNFC(field: "target.exact") }

@@ -58,7 +58,7 @@ public struct Article: Sendable, Hashable {
     }
 
     /// Reads and validates an article from entity content.
-    public init(id: String, content: EntityContent) throws(ValidationError) {
+    public init(id: String, content: EntityContent, limits: ContentLimits = .default) throws(ValidationError) {
         guard Article.isValidID(id) else { throw .invalidID(kind: .article, id: id) }
         let fields = FieldReader(content)
         self.id = id
@@ -69,16 +69,18 @@ public struct Article: Sendable, Hashable {
         language = try fields.optionalString("language")
         tags = try fields.tags()
         otherFields = content.filter { !Article.knownFields.contains($0.key) && $0.key != ReservedField.conflicts }
-        try validate()
+        try validate(limits: limits)
     }
 
     /// Checks every field; throws the first problem found.
-    public func validate() throws(ValidationError) {
+    public func validate(limits: ContentLimits = .default) throws(ValidationError) {
         guard Article.isValidID(id) else { throw .invalidID(kind: .article, id: id) }
         guard !text.isEmpty else { throw .emptyText }
-        guard text.unicodeScalars.count <= Syntax.maxTextLength else {
-            throw .textTooLong(field: "text", limit: Syntax.maxTextLength)
-        }
+        try ContentLimits.check(text, "text", limit: limits.text)
+        try ContentLimits.check(title, "title", limit: limits.field)
+        try ContentLimits.check(source, "source", limit: limits.field)
+        try ContentLimits.check(language, "language", limit: limits.field)
+        guard tags.count <= limits.tags else { throw .tooManyTags(limit: limits.tags) }
         guard UnicodeNormalization.isNFC(text) else { throw .notNFC(field: "text") }
         guard UnicodeNormalization.isNFC(title) else { throw .notNFC(field: "title") }
         if let date, !Syntax.isValidDate(date) { throw .invalidDate(date) }

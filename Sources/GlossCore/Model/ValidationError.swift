@@ -4,6 +4,7 @@ public enum ValidationError: Error, Sendable, Equatable, CustomStringConvertible
     case wrongType(field: String, expected: String)
     case emptyText
     case textTooLong(field: String, limit: Int)
+    case tooManyTags(limit: Int)
     case notNFC(field: String)
     case invalidDate(String)
     case invalidTag(String)
@@ -19,6 +20,7 @@ public enum ValidationError: Error, Sendable, Equatable, CustomStringConvertible
         case .wrongType(let field, let expected): return "field '\(field)' must be \(expected)"
         case .emptyText: return "the article text is empty"
         case .textTooLong(let field, let limit): return "'\(field)' is longer than \(limit) characters"
+        case .tooManyTags(let limit): return "more than \(limit) tags; keep at most \(limit)"
         case .notNFC(let field): return "'\(field)' is not in Unicode NFC form"
         case .invalidDate(let date): return "date '\(date)' is not of the form YYYY-MM"
         case .invalidTag(let tag):
@@ -40,8 +42,6 @@ public enum ValidationError: Error, Sendable, Equatable, CustomStringConvertible
 /// Syntax rules shared by tags, labels and colors.
 public enum Syntax {
     public static let maxNameLength = 64
-    public static let maxNoteLength = 100_000
-    public static let maxTextLength = 10_000_000
 
     /// A tag or label: 1–64 scalars, letters, digits and `- _ . : /`, no spaces.
     public static func isValidName(_ name: String) -> Bool {

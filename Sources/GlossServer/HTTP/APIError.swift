@@ -47,6 +47,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .corpusExists: return APIError(.conflict, "corpus_exists", error.description)
         case .invalidName: return APIError(.badRequest, "bad_request", error.description)
         case .unknownToken: return APIError(.notFound, "not_found", error.description)
+        case .unseenDot: return APIError(.unprocessableContent, "unseen_dot", error.description)
+        case .clockBackwards: return APIError(.unprocessableContent, "clock_backwards", error.description)
         }
     }
 }

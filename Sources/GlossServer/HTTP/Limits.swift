@@ -1,4 +1,7 @@
-/// Bounds on what a request may carry. Every one has a safe default.
+public import GlossCore
+
+/// Bounds on what a request may carry. Every one has a safe default, and
+/// `gloss-server serve` takes an option for each.
 public struct Limits: Sendable {
     /// Request body as sent (possibly gzip-compressed).
     public var maxBodyBytes = 16 * 1024 * 1024
@@ -16,6 +19,8 @@ public struct Limits: Sendable {
     public var maxWaitSeconds = 60
     /// JSON nesting.
     public var maxJSONDepth = 32
+    /// Longest strings in a pushed article or annotation (text, note, quote, other fields).
+    public var content = ContentLimits.default
     /// Bodies larger than this are gzip-compressed when the client accepts it.
     public var compressAbove = 1_024
 

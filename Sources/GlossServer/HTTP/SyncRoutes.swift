@@ -57,8 +57,8 @@ struct SyncRoutes {
             do throws(ValidationError) {
                 if let content = try? change.version().content {
                     switch change.kind {
-                    case .article: _ = try Article(id: change.entity, content: content)
-                    case .annotation: _ = try Annotation(id: change.entity, content: content)
+                    case .article: _ = try Article(id: change.entity, content: content, limits: limits.content)
+                    case .annotation: _ = try Annotation(id: change.entity, content: content, limits: limits.content)
                     }
                 }
             } catch {

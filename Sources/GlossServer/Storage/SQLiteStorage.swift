@@ -118,9 +118,10 @@ public final class SQLiteStorage: Storage {
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT c.id, c.name, t.user, t.scope FROM tokens t JOIN corpora c ON c.id = t.corpus_id
+                    SELECT c.id, c.name, t.user, t.scope, t.hash FROM tokens t JOIN corpora c ON c.id = t.corpus_id
                     WHERE t.hash = ? AND t.revoked_at IS NULL
-                    """, arguments: [hash])
+                    """, arguments: [hash]),
+                Tokens.constantTimeEqual(row["hash"] as String, hash)
             else { return nil }
             return Grant(corpusID: row["id"], corpus: row["name"], user: row["user"], scope: Scope(rawValue: row["scope"]) ?? .read)
         }
@@ -140,12 +141,15 @@ public final class SQLiteStorage: Storage {
             var result = PushResult(stored: 0, duplicates: changes.count - fresh.count, maxSeq: maxSeq, concurrent: 0)
             guard !fresh.isEmpty else { return result }
 
+            let held = try Self.heldSeqs(corpusID: corpusID, of: CausalChecks.namedReplicas(in: fresh, pusher: replica), db)
             // Every frontier this batch touches, in one query per 500 entities.
             var frontiers = try Self.frontiers(corpusID: corpusID, of: fresh.map(\.change), db)
             var touched = Set<EntityKey>()
             for incoming in fresh {
                 let change = incoming.change
                 let key = EntityKey(kind: change.kind, entity: change.entity)
+                try CausalChecks.checkClock(change, held: held)
+                try CausalChecks.checkNotBackwards(change, frontier: frontiers[key, default: Frontier()])
                 let version = Version(dot: change.dot, clock: change.clock, timestamp: change.timestamp, content: nil)
                 switch frontiers[key, default: Frontier()].insert(version) {
                 case .dominated: break
@@ -201,6 +205,23 @@ public final class SQLiteStorage: Storage {
     struct EntityKey: Hashable {
         let kind: EntityKind
         let entity: String
+    }
+
+    /// The highest stored seq of each of `replicas` in the corpus, in one query per 500.
+    static func heldSeqs(corpusID: Int64, of replicas: Set<ReplicaID>, _ db: Database) throws -> [ReplicaID: UInt64] {
+        var held: [ReplicaID: UInt64] = [:]
+        let names = replicas.map(\.description)
+        for start in stride(from: 0, to: names.count, by: 500) {
+            let chunk = Array(names[start..<min(start + 500, names.count)])
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT replica, max_seq FROM replicas WHERE corpus_id = ? AND replica IN (\(placeholders))",
+                arguments: StatementArguments([corpusID] as [any DatabaseValueConvertible] + chunk))
+            for row in rows {
+                if let replica = ReplicaID(row["replica"] as String) { held[replica] = UInt64(row["max_seq"] as Int64) }
+            }
+        }
+        return held
     }
 
     /// The stored frontiers (clocks only) of the entities `changes` touch.

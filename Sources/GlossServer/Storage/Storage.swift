@@ -76,6 +76,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case replicaOwned(replica: ReplicaID)
     case invalidName(String)
     case unknownToken(Int64)
+    /// A clock names a change of another replica that the corpus does not hold.
+    case unseenDot(change: Dot, unseen: Dot, held: UInt64)
+    /// A clock leaves out its own replica's earlier version of the entity.
+    case clockBackwards(change: Dot, earlier: Dot)
 
     public var description: String {
         switch self {
@@ -88,6 +92,12 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidName(let name):
             return "'\(name)' is not a valid name: use 1 to 64 letters, digits, '-', '_' or '.'"
         case .unknownToken(let id): return "no token with id \(id)"
+        case .unseenDot(let change, let unseen, let held):
+            return "change \(change) has a clock that includes \(unseen), but this corpus holds only seq 1…\(held) of that replica; "
+                + "a replica can push only to the corpus it pulls from (to move a corpus, copy the server's data)"
+        case .clockBackwards(let change, let earlier):
+            return "change \(change) has a clock that does not include \(earlier), its own replica's earlier version of the entity; "
+                + "the replica's log is damaged: run 'gloss doctor'"
         }
     }
 }
