@@ -27,6 +27,8 @@ final class SyncServer: @unchecked Sendable {
     private var launches = 0
     private var stdoutURL: URL?
     private var stderrURL: URL?
+    /// Extra arguments of every `serve` this server runs (limits, say).
+    private let serveArguments: [String]
 
     var url: String { "http://127.0.0.1:\(port)" }
     var isRunning: Bool { process?.isRunning ?? false }
@@ -35,15 +37,18 @@ final class SyncServer: @unchecked Sendable {
         let description: String
     }
 
-    private init(directory: TemporaryDirectory, corpus: String) {
+    private init(directory: TemporaryDirectory, corpus: String, serveArguments: [String]) {
         self.directory = directory
+        self.serveArguments = serveArguments
         self.data = directory.path("server-data")
         self.corpus = corpus
     }
 
     /// Creates the data folder and `corpus`, then starts serving on a free port.
-    static func start(in directory: TemporaryDirectory, corpus: String = "news") async throws -> SyncServer {
-        let server = SyncServer(directory: directory, corpus: corpus)
+    static func start(in directory: TemporaryDirectory, corpus: String = "news", serveArguments: [String] = []) async throws
+        -> SyncServer
+    {
+        let server = SyncServer(directory: directory, corpus: corpus, serveArguments: serveArguments)
         try await server.admin(["corpus", "create", corpus])
         try await server.launch(port: 0)
         return server
@@ -65,7 +70,7 @@ final class SyncServer: @unchecked Sendable {
         FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = Self.binary
-        process.arguments = ["serve", "--data", data, "--host", "127.0.0.1", "--port", String(requested)]
+        process.arguments = ["serve", "--data", data, "--host", "127.0.0.1", "--port", String(requested)] + serveArguments
         process.environment = ProcessInfo.processInfo.environment
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
@@ -229,11 +234,11 @@ final class SyncServer: @unchecked Sendable {
 /// Runs `body` with a fresh server (corpus `corpus`) in a fresh temporary directory; stops
 /// the server with SIGTERM afterwards, whatever happened, and checks that it exits.
 func withSyncServer<T>(
-    corpus: String = "news", sourceLocation: SourceLocation = #_sourceLocation,
+    corpus: String = "news", serveArguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (SyncServer, TemporaryDirectory) async throws -> T
 ) async throws -> T {
     try await withTemporaryDirectory { directory in
-        let server = try await SyncServer.start(in: directory, corpus: corpus)
+        let server = try await SyncServer.start(in: directory, corpus: corpus, serveArguments: serveArguments)
         let value: T
         do {
             value = try await body(server, directory)
