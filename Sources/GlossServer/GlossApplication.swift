@@ -62,6 +62,7 @@ public enum GlossApplication {
             .add(middleware: ProtocolVersionMiddleware())
             .add(middleware: TokenAuthenticator(storage: storage))
         SyncRoutes(storage: storage, limits: limits, metrics: metrics).add(to: corpus)
+        CorpusRoutes(storage: storage, limits: limits).add(to: corpus)
         return router
     }
 

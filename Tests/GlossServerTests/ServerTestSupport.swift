@@ -10,8 +10,9 @@ import Testing
 // MARK: - A server per test
 
 /// One test's server: its own SQLite storage in a fresh temporary directory, a corpus
-/// `news` and tokens for it (write tokens of `ayse` and `bora`, a read token of `cem`),
-/// and a second corpus `sports` with a write token of `ayse`.
+/// `news` and tokens for it (write tokens of `ayse` and `bora`, a read token of `cem`, an
+/// admin token of `deniz`), and a second corpus `sports` with a write token of `ayse`
+/// and an admin token of `deniz`.
 struct TestServer: Sendable {
     let directory: URL
     let storage: SQLiteStorage
@@ -26,6 +27,8 @@ struct TestServer: Sendable {
     let bora: String
     let reader: String
     let sportsWriter: String
+    let admin: String
+    let sportsAdmin: String
 
     /// Runs `body` against a fresh server and deletes its directory afterwards.
     static func with<T: Sendable>(
@@ -43,7 +46,9 @@ struct TestServer: Sendable {
             ayse: try await makeToken(storage, corpus: corpus, user: "ayse", scope: .write),
             bora: try await makeToken(storage, corpus: corpus, user: "bora", scope: .write),
             reader: try await makeToken(storage, corpus: corpus, user: "cem", scope: .read),
-            sportsWriter: try await makeToken(storage, corpus: otherCorpus, user: "ayse", scope: .write))
+            sportsWriter: try await makeToken(storage, corpus: otherCorpus, user: "ayse", scope: .write),
+            admin: try await makeToken(storage, corpus: corpus, user: "deniz", scope: .admin),
+            sportsAdmin: try await makeToken(storage, corpus: otherCorpus, user: "deniz", scope: .admin))
         let app = Application(router: GlossApplication.router(storage: storage, limits: limits, metrics: server.metrics))
         return try await app.test(.router) { client in try await body(server, client) }
     }

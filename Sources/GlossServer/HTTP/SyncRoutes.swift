@@ -14,21 +14,8 @@ struct SyncRoutes {
         group.get("changes") { request, context in try await pull(request, context) }
     }
 
-    /// The grant, checked against the corpus in the path and the scope needed. A token
-    /// for another corpus gets the same 404 as an unknown corpus: a token never learns
-    /// which other corpora exist.
-    func authorize(_ context: GlossRequestContext, needs scope: Scope) throws -> Grant {
-        guard let grant = context.grant, let corpus = context.parameters.get("corpus"), grant.corpus == corpus else {
-            throw APIError(.notFound, "not_found", "no such corpus for this token; check the corpus name (gloss remote set --corpus)")
-        }
-        guard grant.scope >= scope else {
-            throw APIError(.forbidden, "forbidden", "this token may only \(grant.scope.rawValue); ask for a token with scope \(scope.rawValue)")
-        }
-        return grant
-    }
-
     func push(_ request: Request, _ context: GlossRequestContext) async throws -> Response {
-        let grant = try authorize(context, needs: .write)
+        let grant = try context.grant(needs: .write)
         let body = try await Body.json(request, limits: limits)
         guard let object = body.objectValue else { throw APIError.badRequest("the body must be an object {\"replica\", \"changes\"}") }
         guard let replicaText = object["replica"]?.stringValue, let replica = ReplicaID(replicaText),
@@ -82,7 +69,7 @@ struct SyncRoutes {
     }
 
     func pull(_ request: Request, _ context: GlossRequestContext) async throws -> Response {
-        let grant = try authorize(context, needs: .read)
+        let grant = try context.grant(needs: .read)
         let query = request.uri.queryParameters
         func integer(_ name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
             guard let text = query[name[...]] else { return value }
