@@ -24,7 +24,7 @@ struct Gloss: ParsableCommand {
         version: "gloss \(version) (libcurl \(Libcurl.version))",
         subcommands: [
             Init.self, Import.self, Articles.self, Show.self, Annotate.self, Annotations.self, Edit.self,
-            Delete.self, Search.self, Remote.self, Sync.self, Status.self, Conflicts.self, Resolve.self, Log.self, Export.self,
+            Delete.self, Search.self, Remote.self, Sync.self, Corpus.self, Tokens.self, Status.self, Conflicts.self, Resolve.self, Log.self, Export.self,
             Doctor.self,
         ])
 

@@ -63,6 +63,7 @@ public final class CurlTransport: Transport {
 
         let url = baseURL + request.path
         gloss_curl_setopt_string(handle, CURLOPT_URL, url)
+        if request.method == .delete { gloss_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, "DELETE") }
         gloss_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
         gloss_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
         gloss_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout)

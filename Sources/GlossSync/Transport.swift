@@ -1,6 +1,6 @@
 /// One HTTP request of the sync protocol.
 public struct HTTPRequest: Sendable {
-    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+    public enum Method: String, Sendable { case get = "GET", post = "POST", delete = "DELETE" }
 
     public var method: Method
     /// Path and query, e.g. `/v1/corpora/news/changes?after=0`.

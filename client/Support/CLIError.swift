@@ -4,12 +4,15 @@ enum CLIError: Error, CustomStringConvertible {
     case folderNeeded(format: String)
     case wrongKind(id: String, expected: String, options: String)
     case unhealthy(problems: Int)
+    case confirmationMismatch(expected: String, given: String)
 
     var description: String {
         switch self {
         case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason); check the path and its permissions"
         case .folderNeeded(let format): return "--format \(format) writes a folder of files: give one with --out FOLDER"
         case .wrongKind(let id, let expected, let options): return "\(id) is \(expected); \(options)"
+        case .confirmationMismatch(let expected, let given):
+            return "'\(given)' is not the remote corpus '\(expected)'; type the remote corpus's name to confirm (see 'gloss remote show')"
         case .unhealthy(let problems):
             return "the store has \(problems) problem\(problems == 1 ? "" : "s") (listed above); run 'gloss doctor --repair' to rebuild derived state from the log"
         }
