@@ -111,6 +111,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "GlossSyncTests",
+            dependencies: [
+                "GlossSync", "GlossStore", "GlossCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "GlossCLITests",
             dependencies: ["GlossCore"],
             swiftSettings: swiftSettings),

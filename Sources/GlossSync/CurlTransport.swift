@@ -13,6 +13,9 @@ public final class CurlTransport: Transport {
     private let baseURL: String
     public var connectTimeout: Int
     public var totalTimeout: Int
+    /// The longest answer accepted, decompressed; longer ones are cut off and refused,
+    /// so a hostile server cannot make the client hold unbounded memory.
+    public var maxResponseBytes: Int
     private let cacert: String?
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
@@ -22,7 +25,11 @@ public final class CurlTransport: Transport {
     ///   - cacert: a PEM file of CA certificates to trust instead of the system's.
     ///   - connectTimeout: seconds to wait for a connection.
     ///   - totalTimeout: seconds a whole request may take.
-    public init(baseURL: String, cacert: String? = nil, connectTimeout: Int = 10, totalTimeout: Int = 120) throws(TransportError) {
+    ///   - maxResponseBytes: the longest answer accepted (a pull page is about 4 MiB).
+    public init(
+        baseURL: String, cacert: String? = nil, connectTimeout: Int = 10, totalTimeout: Int = 120,
+        maxResponseBytes: Int = 128 * 1024 * 1024
+    ) throws(TransportError) {
         _ = Self.globalInit
         guard let handle = curl_easy_init() else { throw .other("libcurl could not start (curl_easy_init failed)") }
         self.handle = handle
@@ -30,6 +37,7 @@ public final class CurlTransport: Transport {
         self.cacert = cacert
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
+        self.maxResponseBytes = maxResponseBytes
     }
 
     deinit {
@@ -39,11 +47,15 @@ public final class CurlTransport: Transport {
     /// Accumulates what libcurl hands the write callback.
     private final class Sink {
         var bytes: [UInt8] = []
+        let limit: Int
+        var overflowed = false
+
+        init(limit: Int) { self.limit = limit }
     }
 
     public func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
         curl_easy_reset(handle)
-        let sink = Sink()
+        let sink = Sink(limit: maxResponseBytes)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
         var body = request.body
@@ -80,6 +92,10 @@ public final class CurlTransport: Transport {
             guard let data, let context else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
             let length = size * count
+            guard sink.bytes.count + length <= sink.limit else {
+                sink.overflowed = true
+                return 0  // makes libcurl stop with CURLE_WRITE_ERROR
+            }
             data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
                 sink.bytes.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
             }
@@ -95,6 +111,7 @@ public final class CurlTransport: Transport {
             }
         } ?? curl_easy_perform(handle)
 
+        if sink.overflowed { throw .responseTooLarge(limit: maxResponseBytes) }
         guard code == CURLE_OK else { throw Self.error(for: code, url: url) }
         var status = 0
         gloss_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

@@ -14,6 +14,9 @@ public struct SyncReport: Sendable, Hashable {
     public var newConflicts = 0
     /// HTTP requests sent (retries included).
     public var requests = 0
+    /// Whether the pull started over from position 0 because the server's epoch changed
+    /// (it was restored from a backup).
+    public var restarted = false
     public var seconds = 0.0
 
     public init() {}
@@ -129,13 +132,27 @@ public final class SyncEngine {
 
     func pull() throws {
         var cursor = try store.remote()?.cursor ?? 0
+        var epoch = try store.remote()?.epoch
+        var restarts = 0
         while true {
             let wait = options.wait > 0 ? "&wait=\(options.wait)" : ""
             let response = try send(
                 HTTPRequest(method: .get, path: corpusPath + "?after=\(cursor)&limit=\(options.pageSize)" + wait, headers: headers))
             guard response.status == 200 else { throw Self.failure(response, corpus: remote.corpus) }
-            let page = try Self.parsePage(response.body, after: cursor)
-            let summary = try store.applyPulledPage(page.changes, cursor: page.cursor)
+            let page = try Self.parsePage(response.body, after: cursor, limit: options.pageSize)
+            if let known = epoch, known != page.epoch {
+                // The server's positions were restored from a backup and may since have
+                // been taken by other changes: pull everything again from the start.
+                restarts += 1
+                guard restarts <= 3 else { throw SyncError.invalidResponse("the server's epoch keeps changing") }
+                try store.resetCursor()
+                cursor = 0
+                epoch = nil
+                report.restarted = true
+                continue
+            }
+            epoch = page.epoch
+            let summary = try store.applyPulledPage(page.changes, cursor: page.cursor, epoch: page.epoch)
             report.pulled += page.changes.count
             report.applied += summary.applied
             report.newConflicts += summary.newConflicts
@@ -146,7 +163,7 @@ public final class SyncEngine {
     }
 
     /// Reads a pull page, refusing anything malformed before a byte of it is applied.
-    static func parsePage(_ body: [UInt8], after: Int64) throws -> (changes: [Change], cursor: Int64, more: Bool) {
+    static func parsePage(_ body: [UInt8], after: Int64, limit: Int) throws -> (changes: [Change], cursor: Int64, epoch: String, more: Bool) {
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes: body)
@@ -154,10 +171,11 @@ public final class SyncEngine {
             throw SyncError.invalidResponse("a pull page that is not JSON: \(error)")
         }
         guard let list = json["changes"]?.arrayValue, let cursor = json["cursor"]?.intValue,
-            case .bool(let more)? = json["more"]
-        else { throw SyncError.invalidResponse("a pull page without changes, cursor and more") }
+            let epoch = json["epoch"]?.stringValue, !epoch.isEmpty, case .bool(let more)? = json["more"]
+        else { throw SyncError.invalidResponse("a pull page without changes, cursor, epoch and more") }
         guard cursor >= after else { throw SyncError.invalidResponse("the cursor went backwards, from \(after) to \(cursor)") }
         guard cursor > after || list.isEmpty else { throw SyncError.invalidResponse("changes without a cursor moving forwards") }
+        guard list.count <= limit else { throw SyncError.invalidResponse("a page of \(list.count) changes, more than the \(limit) asked for") }
         var changes: [Change] = []
         changes.reserveCapacity(list.count)
         for item in list {
@@ -167,7 +185,7 @@ public final class SyncEngine {
                 throw SyncError.invalidResponse("\(error)")
             }
         }
-        return (changes, cursor, more)
+        return (changes, cursor, epoch, more)
     }
 
     /// Sends a request, retrying transient failures with exponential backoff.
@@ -183,6 +201,7 @@ public final class SyncEngine {
             } catch {
                 switch error {
                 case .tls(let reason): throw .tls(reason)
+                case .responseTooLarge: throw .invalidResponse(error.description)
                 case let other where !other.isTransient || attempt == options.attempts:
                     throw .unreachable(url: remote.url, reason: other.description)
                 default: break

@@ -39,6 +39,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case unresolvable(String)
     /// The server's certificate is not trusted or TLS failed.
     case tls(String)
+    /// The answer was longer than the transport accepts (a broken or hostile server).
+    case responseTooLarge(limit: Int)
     /// Anything else libcurl reports.
     case other(String)
 
@@ -46,7 +48,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     public var isTransient: Bool {
         switch self {
         case .connectionRefused, .timedOut, .connectionLost: return true
-        case .unresolvable, .tls, .other: return false
+        case .unresolvable, .tls, .responseTooLarge, .other: return false
         }
     }
 
@@ -55,6 +57,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .connectionRefused(let detail), .timedOut(let detail), .connectionLost(let detail), .unresolvable(let detail),
             .tls(let detail), .other(let detail):
             return detail
+        case .responseTooLarge(let limit): return "the server's answer is over \(limit) bytes"
         }
     }
 }

@@ -99,7 +99,8 @@ struct SyncRoutes {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             bytes.append(contentsOf: wire.utf8)
         }
-        bytes.append(contentsOf: "],\"cursor\":\(page.cursor),\"more\":\(page.more)}".utf8)
+        // The epoch is hex, so it needs no escaping.
+        bytes.append(contentsOf: "],\"cursor\":\(page.cursor),\"epoch\":\"\(grant.epoch)\",\"more\":\(page.more)}".utf8)
         return Body.response(bytes, request: request, limits: limits)
     }
 }

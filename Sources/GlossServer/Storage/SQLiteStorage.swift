@@ -31,6 +31,12 @@ public final class SQLiteStorage: Storage {
 
     static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
+    /// A new corpus epoch: 128 random bits in hex.
+    static func newEpoch() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+    }
+
     public func createCorpus(name: String) async throws -> Corpus {
         guard Names.isValid(name) else { throw StorageError.invalidName(name) }
         return try await pool.write { db in
@@ -38,7 +44,8 @@ public final class SQLiteStorage: Storage {
                 throw StorageError.corpusExists(name)
             }
             let created = Self.now()
-            try db.execute(sql: "INSERT INTO corpora (name, created_at) VALUES (?, ?)", arguments: [name, created])
+            try db.execute(
+                sql: "INSERT INTO corpora (name, created_at, epoch) VALUES (?, ?, ?)", arguments: [name, created, Self.newEpoch()])
             return Corpus(id: db.lastInsertedRowID, name: name, createdAt: created, changes: 0)
         }
     }
@@ -118,12 +125,14 @@ public final class SQLiteStorage: Storage {
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT c.id, c.name, t.user, t.scope, t.hash FROM tokens t JOIN corpora c ON c.id = t.corpus_id
+                    SELECT c.id, c.name, c.epoch, t.user, t.scope, t.hash FROM tokens t JOIN corpora c ON c.id = t.corpus_id
                     WHERE t.hash = ? AND t.revoked_at IS NULL
                     """, arguments: [hash]),
                 Tokens.constantTimeEqual(row["hash"] as String, hash)
             else { return nil }
-            return Grant(corpusID: row["id"], corpus: row["name"], user: row["user"], scope: Scope(rawValue: row["scope"]) ?? .read)
+            return Grant(
+                corpusID: row["id"], corpus: row["name"], user: row["user"], scope: Scope(rawValue: row["scope"]) ?? .read,
+                epoch: row["epoch"])
         }
     }
 

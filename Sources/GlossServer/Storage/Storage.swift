@@ -36,6 +36,9 @@ public struct Grant: Sendable, Hashable {
     public let corpus: String
     public let user: String
     public let scope: Scope
+    /// The corpus's epoch: which history of positions the pull cursor counts in. It
+    /// changes when the data is restored from a backup (docs/protocol.md).
+    public let epoch: String
 }
 
 /// A pushed change, checked and ready to store: the change and the wire JSON that

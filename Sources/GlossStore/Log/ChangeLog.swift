@@ -25,6 +25,12 @@ enum ChangeLog {
         return db.changesCount > 0
     }
 
+    /// The change stored under `dot`, if any.
+    static func stored(_ dot: Dot, _ db: Database) throws -> Change? {
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM changes WHERE replica = ? AND seq = ?")
+        return try Row.fetchOne(statement, arguments: [dot.replica.description, Int64(dot.seq)]).map(change(from:))
+    }
+
     /// Decodes a `changes` row selected with ``columns``.
     static func change(from row: Row) throws -> Change {
         let replicaText: String = row["replica"]

@@ -52,7 +52,15 @@ enum Materializer {
     static func apply(_ change: Change, _ db: Database, frontier: Frontier? = nil, texts: ArticleTexts? = nil) throws -> Outcome {
         let version = try ChangeLog.version(of: change)
         try validate(change, version: version, texts: texts, db)
-        guard try ChangeLog.append(change, db) else { return .duplicate }
+        guard try ChangeLog.append(change, db) else {
+            // A dot names one change forever: the same dot with other contents is a lying
+            // or corrupt source. (`author` is the server's record, added on the way back.)
+            if let stored = try ChangeLog.stored(change.dot, db), !stored.isSameChange(as: change) {
+                throw StoreError.invalidChange(
+                    .malformed(dot: change.dot, reason: "it differs from the change this replica already holds under that dot"))
+            }
+            return .duplicate
+        }
         if change.kind == .article { texts?.forget(change.entity) }
         return try integrate(change, version: version, db, frontier: frontier)
     }
@@ -199,5 +207,13 @@ enum ConflictRecord {
                 ])
             })
         return CanonicalJSON.string(.object(object))
+    }
+}
+
+extension Change {
+    /// Whether two changes under one dot say the same thing, whoever is named as author.
+    func isSameChange(as other: Change) -> Bool {
+        dot == other.dot && kind == other.kind && entity == other.entity && operation == other.operation && clock == other.clock
+            && timestamp == other.timestamp && replaces == other.replaces && content == other.content
     }
 }

@@ -11,6 +11,8 @@ public struct RemoteState: Sendable, Hashable {
     public var cacert: String?
     /// The server position of the last change pulled.
     public var cursor: Int64
+    /// The server's epoch the cursor counts in (`nil` before the first pull).
+    public var epoch: String?
     /// The highest local seq the server has acknowledged.
     public var pushedSeq: UInt64
     public var lastSyncAt: String?
@@ -28,7 +30,7 @@ extension GlossDatabase {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM remote") else { return nil }
         return RemoteState(
             url: row["url"], corpus: row["corpus"], token: row["token"], cacert: row["cacert"], cursor: row["cursor"],
-            pushedSeq: UInt64(row["pushed_seq"] as Int64), lastSyncAt: row["last_sync_at"], lastResult: row["last_result"])
+            epoch: row["epoch"], pushedSeq: UInt64(row["pushed_seq"] as Int64), lastSyncAt: row["last_sync_at"], lastResult: row["last_result"])
     }
 
     /// Sets the remote. A different server or corpus starts over: everything is pushed
@@ -39,11 +41,12 @@ extension GlossDatabase {
             let same = previous?.url == url && previous?.corpus == corpus
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO remote (singleton, url, corpus, token, cacert, cursor, pushed_seq, last_sync_at, last_result)
-                    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO remote (singleton, url, corpus, token, cacert, cursor, epoch, pushed_seq, last_sync_at, last_result)
+                    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    url, corpus, token, cacert, same ? previous!.cursor : 0, same ? Int64(previous!.pushedSeq) : 0,
+                    url, corpus, token, cacert, same ? previous!.cursor : 0, same ? previous!.epoch : nil,
+                    same ? Int64(previous!.pushedSeq) : 0,
                     same ? previous?.lastSyncAt : nil, same ? previous?.lastResult : nil,
                 ])
         }
@@ -91,10 +94,10 @@ extension GlossDatabase {
         }
     }
 
-    /// Starts pulling from the beginning again (after the server was restored from a
-    /// backup). Changes already here are recognised by their dots and skipped.
+    /// Starts pulling from the beginning again (the server's epoch changed, or
+    /// `gloss sync --full`). Changes already here are recognised by their dots and skipped.
     public func resetCursor() throws {
-        try write { db in try db.execute(sql: "UPDATE remote SET cursor = 0") }
+        try write { db in try db.execute(sql: "UPDATE remote SET cursor = 0, epoch = NULL") }
     }
 
     /// Records the server's acknowledgement of local changes up to `seq`.
@@ -110,10 +113,11 @@ extension GlossDatabase {
         try write { db in try db.execute(sql: "UPDATE remote SET pushed_seq = ?", arguments: [Int64(seq)]) }
     }
 
-    /// Applies one pulled page and saves its cursor in the same transaction.
-    public func applyPulledPage(_ changes: [Change], cursor: Int64) throws -> ApplySummary {
+    /// Applies one pulled page and saves its cursor and the server's epoch in the same
+    /// transaction.
+    public func applyPulledPage(_ changes: [Change], cursor: Int64, epoch: String) throws -> ApplySummary {
         try applyRemote(changes) { db in
-            try db.execute(sql: "UPDATE remote SET cursor = ? WHERE cursor < ?", arguments: [cursor, cursor])
+            try db.execute(sql: "UPDATE remote SET cursor = MAX(cursor, ?), epoch = ?", arguments: [cursor, epoch])
         }
     }
 
