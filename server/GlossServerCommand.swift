@@ -18,7 +18,7 @@ struct GlossServerCommand: AsyncParsableCommand {
             Admin commands work while a server runs on the same --data.
             """,
         version: "gloss-server 0.1.0 (protocol \(GlossProtocol.version))",
-        subcommands: [Serve.self, CorpusCommand.self, TokenCommand.self, Check.self])
+        subcommands: [Serve.self, CorpusCommand.self, TokenCommand.self, Check.self, Backup.self, Restore.self])
 
     /// Exit codes as the client's: 0 success, 1 error (one line on stderr), 2 usage.
     static func main() async {
@@ -49,6 +49,11 @@ struct StorageOptions: ParsableArguments {
     var data: String = "./gloss-data"
 
     func open() throws -> any Storage {
+        try openSQLite()
+    }
+
+    /// The embedded SQLite storage (backups and restores are of its file).
+    func openSQLite() throws -> SQLiteStorage {
         do {
             return try SQLiteStorage(directory: data)
         } catch {
@@ -61,12 +66,14 @@ enum ServerCommandError: Error, CustomStringConvertible {
     case cannotOpen(String, String)
     case unhealthy(Int)
     case confirmationNeeded(String)
+    case restoreNeedsConfirmation
 
     var description: String {
         switch self {
         case .cannotOpen(let path, let reason): return "cannot open the data folder \(path): \(reason); check the path and its permissions"
         case .confirmationNeeded(let name):
             return "not deleted: confirm by typing the corpus name, or run 'gloss-server corpus delete \(name) --yes'"
+        case .restoreNeedsConfirmation: return "not restored: confirm by typing 'restore', or run it with --yes"
         case .unhealthy(let count): return "\(count) problem\(count == 1 ? "" : "s") found (listed above); restore the data folder from a backup"
         }
     }

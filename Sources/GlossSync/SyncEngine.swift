@@ -80,7 +80,15 @@ public final class SyncEngine {
         report = SyncReport()
         do {
             try push()
-            try pull()
+            var restarts = 0
+            while try pull() == .startedOver {
+                // The server was restored from a backup: what it lost of ours goes again,
+                // and everything is pulled from the start.
+                restarts += 1
+                guard restarts <= 3 else { throw SyncError.invalidResponse("the server's epoch keeps changing") }
+                report.restarted = true
+                try push()
+            }
         } catch let error as SyncError {
             report.seconds = Date().timeIntervalSince(start)
             try? store.recordSyncResult("failed: \(error)")
@@ -130,35 +138,33 @@ public final class SyncEngine {
         }
     }
 
-    func pull() throws {
-        var cursor = try store.remote()?.cursor ?? 0
-        var epoch = try store.remote()?.epoch
-        var restarts = 0
+    enum PullOutcome { case done, startedOver }
+
+    /// Pulls pages until none remain; stops early, having started the sync over, when the
+    /// server's epoch is not the one the cursor counts in.
+    func pull() throws -> PullOutcome {
+        let state = try store.remote()
+        var cursor = state?.cursor ?? 0
+        let known = state?.epoch
         while true {
             let wait = options.wait > 0 ? "&wait=\(options.wait)" : ""
             let response = try send(
                 HTTPRequest(method: .get, path: corpusPath + "?after=\(cursor)&limit=\(options.pageSize)" + wait, headers: headers))
             guard response.status == 200 else { throw Self.failure(response, corpus: remote.corpus) }
             let page = try Self.parsePage(response.body, after: cursor, limit: options.pageSize)
-            if let known = epoch, known != page.epoch {
+            if let known, known != page.epoch {
                 // The server's positions were restored from a backup and may since have
-                // been taken by other changes: pull everything again from the start.
-                restarts += 1
-                guard restarts <= 3 else { throw SyncError.invalidResponse("the server's epoch keeps changing") }
-                try store.resetCursor()
-                cursor = 0
-                epoch = nil
-                report.restarted = true
-                continue
+                // been taken by other changes: the cursor means nothing any more.
+                try store.startOver()
+                return .startedOver
             }
-            epoch = page.epoch
             let summary = try store.applyPulledPage(page.changes, cursor: page.cursor, epoch: page.epoch)
             report.pulled += page.changes.count
             report.applied += summary.applied
             report.newConflicts += summary.newConflicts
             options.progress?(report)
             cursor = page.cursor
-            if !page.more { return }
+            if !page.more { return .done }
         }
     }
 

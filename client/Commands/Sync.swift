@@ -24,7 +24,7 @@ extension Gloss {
         @Option(help: ArgumentHelp("With --watch: seconds each round waits for new changes on the server.", valueName: "seconds"))
         var interval = 5
 
-        @Flag(help: "Pull everything again from the start (after the server was restored from a backup).")
+        @Flag(help: "Push and pull everything again from the start (nothing is duplicated).")
         var full = false
 
         @OptionGroup var options: GlobalOptions
@@ -36,7 +36,7 @@ extension Gloss {
         func run() throws {
             let store = try options.openStore()
             guard let remote = try store.remote() else { throw SyncError.noRemote }
-            if full { try store.resetCursor() }
+            if full { try store.startOver() }
             let transport = try CurlTransport(baseURL: remote.url, cacert: remote.cacert)
             let showProgress = !options.json
             var syncOptions = SyncOptions()
@@ -67,10 +67,14 @@ extension Gloss {
                         "pushed": .int(Int64(report.pushed)), "pulled": .int(Int64(report.pulled)),
                         "applied": .int(Int64(report.applied)), "newConflicts": .int(Int64(report.newConflicts)),
                         "requests": .int(Int64(report.requests)), "seconds": .double(report.seconds),
+                        "restarted": .bool(report.restarted),
                     ]))
                 } else {
                     let rate = report.seconds > 0 ? Double(report.pushed + report.pulled) / report.seconds : 0
                     if report.pushed + report.pulled >= 1_000 { Terminal.note(String(format: "sync: %.0f changes/s", rate)) }
+                    if report.restarted {
+                        Terminal.note("sync: the server was restored from a backup; pulled everything again from the start")
+                    }
                     Terminal.line(report.summary)
                     if report.newConflicts > 0 { Terminal.line("see them with 'gloss conflicts'") }
                 }

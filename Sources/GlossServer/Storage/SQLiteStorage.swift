@@ -22,11 +22,56 @@ public final class SQLiteStorage: Storage {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in EmbeddedMigrations.serverSqlite {
             migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
         }
-        try migrator.migrate(pool)
+        return migrator
+    }
+
+    /// Copies the whole database into a new file with SQLite's online backup: a
+    /// consistent snapshot, taken while servers keep serving.
+    public func backup(to file: String) throws {
+        guard !FileManager.default.fileExists(atPath: file) else { throw StorageError.backupExists(file) }
+        let target = try DatabaseQueue(path: file)
+        try pool.backup(to: target)
+        try target.close()
+    }
+
+    /// Replaces everything with the contents of a backup made by ``backup(to:)``, brings
+    /// its schema up to date, and gives every corpus a new epoch: positions after the
+    /// backup will be taken again by other changes, and the new epoch tells replicas to
+    /// pull from the start instead of skipping those.
+    /// - Returns: the corpora restored.
+    public func restore(from file: String) throws -> [Corpus] {
+        guard FileManager.default.fileExists(atPath: file) else { throw StorageError.notABackup(file, "no such file") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let source: DatabaseQueue
+        do {
+            source = try DatabaseQueue(path: file, configuration: configuration)
+            let tables = try source.read { db in try db.tableExists("corpora") && db.tableExists("changes") && db.tableExists("tokens") }
+            guard tables else { throw StorageError.notABackup(file, "it holds no gloss-server tables") }
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError.notABackup(file, "\(error)")
+        }
+        try source.backup(to: pool)
+        try source.close()
+        try Self.migrator.migrate(pool)
+        return try pool.write { db in
+            for id in try Int64.fetchAll(db, sql: "SELECT id FROM corpora") {
+                try db.execute(sql: "UPDATE corpora SET epoch = ? WHERE id = ?", arguments: [Self.newEpoch(), id])
+            }
+            return try Row.fetchAll(db, sql: "SELECT id, name, created_at, last_position FROM corpora ORDER BY name").map { row in
+                Corpus(id: row["id"], name: row["name"], createdAt: row["created_at"], changes: row["last_position"])
+            }
+        }
     }
 
     static func now() -> String { ISO8601DateFormatter().string(from: Date()) }

@@ -83,6 +83,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case unseenDot(change: Dot, unseen: Dot, held: UInt64)
     /// A clock leaves out its own replica's earlier version of the entity.
     case clockBackwards(change: Dot, earlier: Dot)
+    /// A backup would overwrite an existing file.
+    case backupExists(String)
+    /// A file to restore from is not a gloss-server backup.
+    case notABackup(String, String)
 
     public var description: String {
         switch self {
@@ -98,6 +102,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unseenDot(let change, let unseen, let held):
             return "change \(change) has a clock that includes \(unseen), but this corpus holds only seq 1…\(held) of that replica; "
                 + "a replica can push only to the corpus it pulls from (to move a corpus, copy the server's data)"
+        case .backupExists(let file): return "\(file) already exists; give a new file name to back up into"
+        case .notABackup(let file, let reason):
+            return "\(file) is not a gloss-server backup (\(reason)); give a file made by 'gloss-server backup'"
         case .clockBackwards(let change, let earlier):
             return "change \(change) has a clock that does not include \(earlier), its own replica's earlier version of the entity; "
                 + "the replica's log is damaged: run 'gloss doctor'"

@@ -94,10 +94,12 @@ extension GlossDatabase {
         }
     }
 
-    /// Starts pulling from the beginning again (the server's epoch changed, or
-    /// `gloss sync --full`). Changes already here are recognised by their dots and skipped.
-    public func resetCursor() throws {
-        try write { db in try db.execute(sql: "UPDATE remote SET cursor = 0, epoch = NULL") }
+    /// Starts the sync over: every local change is pushed again and everything pulled
+    /// from position 0 (the server's epoch changed: it was restored from a backup; or
+    /// `gloss sync --full`). The server keeps each change once, and changes already here
+    /// are recognised by their dots, so nothing is duplicated either way.
+    public func startOver() throws {
+        try write { db in try db.execute(sql: "UPDATE remote SET cursor = 0, epoch = NULL, pushed_seq = 0") }
     }
 
     /// Records the server's acknowledgement of local changes up to `seq`.
