@@ -94,6 +94,7 @@ public final class SyncEngine {
             try? store.recordSyncResult("failed: \(error)")
             throw error
         } catch {
+            try? store.recordSyncResult("failed: \(error)")
             throw .store("\(error)")
         }
         report.seconds = Date().timeIntervalSince(start)
@@ -145,7 +146,7 @@ public final class SyncEngine {
     func pull() throws -> PullOutcome {
         let state = try store.remote()
         var cursor = state?.cursor ?? 0
-        let known = state?.epoch
+        var known = state?.epoch
         while true {
             let wait = options.wait > 0 ? "&wait=\(options.wait)" : ""
             let response = try send(
@@ -158,7 +159,15 @@ public final class SyncEngine {
                 try store.startOver()
                 return .startedOver
             }
-            let summary = try store.applyPulledPage(page.changes, cursor: page.cursor, epoch: page.epoch)
+            let summary: ApplySummary
+            do {
+                summary = try store.applyPulledPage(page.changes, cursor: page.cursor, epoch: page.epoch)
+            } catch let error as StoreError {
+                // A change the replica refuses (forged, invalid, or lying about a known dot)
+                // is the server's fault; nothing of the page was applied.
+                throw SyncError.invalidResponse("\(error)")
+            }
+            known = page.epoch
             report.pulled += page.changes.count
             report.applied += summary.applied
             report.newConflicts += summary.newConflicts
@@ -181,6 +190,11 @@ public final class SyncEngine {
         else { throw SyncError.invalidResponse("a pull page without changes, cursor, epoch and more") }
         guard cursor >= after else { throw SyncError.invalidResponse("the cursor went backwards, from \(after) to \(cursor)") }
         guard cursor > after || list.isEmpty else { throw SyncError.invalidResponse("changes without a cursor moving forwards") }
+        guard cursor > after || !more else { throw SyncError.invalidResponse("an empty page that says more changes remain") }
+        // Positions are distinct and increasing, so a page of n changes moves the cursor by at least n.
+        guard cursor - after >= Int64(list.count) else {
+            throw SyncError.invalidResponse("\(list.count) changes in a page whose cursor moved by \(cursor - after)")
+        }
         guard list.count <= limit else { throw SyncError.invalidResponse("a page of \(list.count) changes, more than the \(limit) asked for") }
         var changes: [Change] = []
         changes.reserveCapacity(list.count)
