@@ -13,7 +13,7 @@ extension GlossServerCommand {
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {
-            let problems = try await storage.open().check()
+            let problems = try await storage.with { try await $0.check() }
             for problem in problems { print("problem: \(problem)") }
             guard problems.isEmpty else { throw ServerCommandError.unhealthy(problems.count) }
             print("ok")

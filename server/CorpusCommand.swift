@@ -23,7 +23,7 @@ extension GlossServerCommand {
             @OptionGroup var storage: StorageOptions
 
             func run() async throws {
-                let corpus = try await storage.open().createCorpus(name: name)
+                let corpus = try await storage.with { try await $0.createCorpus(name: name) }
                 print("Created corpus \(corpus.name)")
             }
         }
@@ -39,7 +39,7 @@ extension GlossServerCommand {
             @OptionGroup var storage: StorageOptions
 
             func run() async throws {
-                for corpus in try await storage.open().corpora() {
+                for corpus in try await storage.with({ try await $0.corpora() }) {
                     print("\(corpus.name)\t\(corpus.changes) changes\tcreated \(corpus.createdAt)")
                 }
             }
@@ -72,7 +72,7 @@ extension GlossServerCommand {
                         throw ServerCommandError.confirmationNeeded(name)
                     }
                 }
-                let corpus = try await storage.open().deleteCorpus(name: name)
+                let corpus = try await storage.with { try await $0.deleteCorpus(name: name) }
                 print("Deleted corpus \(corpus.name) and its \(corpus.changes) changes")
             }
         }

@@ -43,17 +43,55 @@ struct GlossServerCommand: AsyncParsableCommand {
     }
 }
 
-/// Where the server keeps its data.
+/// Where the server keeps its data: an embedded SQLite database in `--data DIR`, or a
+/// PostgreSQL database shared by several servers (`--postgres URL`).
 struct StorageOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The data folder (created if missing).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The data folder of the embedded SQLite database (created if missing).", valueName: "dir"))
     var data: String = "./gloss-data"
 
-    func open() throws -> any Storage {
-        try openSQLite()
+    @Option(
+        help: ArgumentHelp(
+            "Use this PostgreSQL database instead of --data (default: $GLOSS_POSTGRES_URL), e.g. postgres://gloss:secret@127.0.0.1:5432/gloss.",
+            valueName: "url"))
+    var postgres: String?
+
+    /// `--postgres`, else `$GLOSS_POSTGRES_URL`, else nil (embedded SQLite).
+    var postgresURL: String? {
+        if let postgres, !postgres.isEmpty { return postgres }
+        let environment = ProcessInfo.processInfo.environment["GLOSS_POSTGRES_URL"]
+        return environment?.isEmpty == false ? environment : nil
+    }
+
+    /// Where the data is, for messages.
+    var location: String { postgresURL.map(PostgresURLText.redacted) ?? data }
+
+    func open() async throws -> any Storage {
+        guard let url = postgresURL else { return try openSQLite() }
+        do {
+            return try await PostgresStorage(url: url)
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw ServerCommandError.cannotOpen(PostgresURLText.redacted(url), "\(error)")
+        }
+    }
+
+    /// Opens the storage, runs `body` with it, and closes it.
+    func with<T>(_ body: (any Storage) async throws -> T) async throws -> T {
+        let storage = try await open()
+        do {
+            let value = try await body(storage)
+            await storage.shutdown()
+            return value
+        } catch {
+            await storage.shutdown()
+            throw error
+        }
     }
 
     /// The embedded SQLite storage (backups and restores are of its file).
     func openSQLite() throws -> SQLiteStorage {
+        guard postgresURL == nil else { throw ServerCommandError.sqliteOnly }
         do {
             return try SQLiteStorage(directory: data)
         } catch {
@@ -62,17 +100,29 @@ struct StorageOptions: ParsableArguments {
     }
 }
 
+/// A PostgreSQL URL with its password hidden, for messages and logs.
+enum PostgresURLText {
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+}
+
 enum ServerCommandError: Error, CustomStringConvertible {
     case cannotOpen(String, String)
     case unhealthy(Int)
     case confirmationNeeded(String)
     case restoreNeedsConfirmation
+    case sqliteOnly
 
     var description: String {
         switch self {
         case .cannotOpen(let path, let reason): return "cannot open the data folder \(path): \(reason); check the path and its permissions"
         case .confirmationNeeded(let name):
             return "not deleted: confirm by typing the corpus name, or run 'gloss-server corpus delete \(name) --yes'"
+        case .sqliteOnly:
+            return "backup and restore are of the embedded SQLite database; on PostgreSQL use pg_dump and pg_restore (docs/operations.md)"
         case .restoreNeedsConfirmation: return "not restored: confirm by typing 'restore', or run it with --yes"
         case .unhealthy(let count): return "\(count) problem\(count == 1 ? "" : "s") found (listed above); restore the data folder from a backup"
         }

@@ -13,6 +13,7 @@ extension GlossServerCommand {
                   gloss-server serve --data ./data --host 127.0.0.1 --port 8080
                   gloss-server serve --data ./data --port 8443 --tls-cert cert.pem --tls-key key.pem
                   gloss-server serve --data ./data --max-note-length 20000 --max-batch-changes 2000
+                  gloss-server serve --postgres postgres://gloss:secret@127.0.0.1/gloss --port 8080
                 With --port 0 a free port is chosen; the line 'gloss-server listening on URL' says which.
                 """)
 
@@ -49,7 +50,7 @@ extension GlossServerCommand {
                 return handler
             }
             let logger = Logger(label: "gloss-server")
-            let store = try storage.open()
+            let store = try await storage.open()
             let host = self.host
             let scheme = tlsCert == nil ? "http" : "https"
             let tls = tlsCert.flatMap { certificate in tlsKey.map { (certificate: certificate, key: $0) } }
@@ -59,7 +60,13 @@ extension GlossServerCommand {
                     // One line on stdout that scripts and tests wait for.
                     FileHandle.standardOutput.write(Data("gloss-server listening on \(scheme)://\(host):\(port)\n".utf8))
                 })
-            try await app.runService()
+            do {
+                try await app.runService()
+            } catch {
+                await store.shutdown()
+                throw error
+            }
+            await store.shutdown()
         }
     }
 }

@@ -31,7 +31,7 @@ extension GlossServerCommand {
 
             func run() async throws {
                 let token = Tokens.generate()
-                _ = try await storage.open().createToken(corpus: corpus, user: user, scope: scope, hash: Tokens.hash(token))
+                _ = try await storage.with { try await $0.createToken(corpus: corpus, user: user, scope: scope, hash: Tokens.hash(token)) }
                 print(token)
             }
         }
@@ -50,7 +50,7 @@ extension GlossServerCommand {
             @OptionGroup var storage: StorageOptions
 
             func run() async throws {
-                for token in try await storage.open().tokens(corpus: corpus) {
+                for token in try await storage.with({ try await $0.tokens(corpus: corpus) }) {
                     let state = token.revokedAt.map { "revoked \($0)" } ?? "active"
                     print("\(token.id)\t\(token.corpus)\t\(token.user)\t\(token.scope.rawValue)\t\(state)")
                 }
@@ -72,7 +72,7 @@ extension GlossServerCommand {
             @OptionGroup var storage: StorageOptions
 
             func run() async throws {
-                let token = try await storage.open().revokeToken(id: id)
+                let token = try await storage.with { try await $0.revokeToken(id: id) }
                 print("Revoked token \(token.id) of \(token.user) for corpus \(token.corpus)")
             }
         }

@@ -9,13 +9,18 @@ import Testing
 
 // MARK: - A server per test
 
-/// One test's server: its own SQLite storage in a fresh temporary directory, a corpus
-/// `news` and tokens for it (write tokens of `ayse` and `bora`, a read token of `cem`, an
-/// admin token of `deniz`), and a second corpus `sports` with a write token of `ayse`
-/// and an admin token of `deniz`.
+/// One test's server: its own storage (a fresh SQLite database in a temporary directory,
+/// and, when `GLOSS_TEST_POSTGRES_URL` is set, also a fresh PostgreSQL database: every test
+/// runs once per backend), a corpus `news` and tokens for it (write tokens of `ayse` and
+/// `bora`, a read token of `cem`, an admin token of `deniz`), and a second corpus
+/// `sports` with a write token of `ayse` and an admin token of `deniz`.
 struct TestServer: Sendable {
+    /// Scratch files of the test (and the SQLite database).
     let directory: URL
-    let storage: SQLiteStorage
+    let backend: TestBackend
+    let storage: any Storage
+    /// Opens a second storage on the same data, as another server process would.
+    let reopen: @Sendable () async throws -> any Storage
     let metrics: ServerMetrics
     let limits: Limits
 
@@ -30,30 +35,59 @@ struct TestServer: Sendable {
     let admin: String
     let sportsAdmin: String
 
-    /// Runs `body` against a fresh server and deletes its directory afterwards.
+    /// Runs `body` against a fresh server on each backend and cleans up afterwards.
+    @discardableResult
     static func with<T: Sendable>(
         limits: Limits = .default,
         _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("gloss-server-tests-\(UUID().uuidString)", isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let storage = try SQLiteStorage(directory: directory.path)
-        _ = try await storage.createCorpus(name: corpus)
-        _ = try await storage.createCorpus(name: otherCorpus)
-        let server = TestServer(
-            directory: directory, storage: storage, metrics: ServerMetrics(), limits: limits,
-            ayse: try await makeToken(storage, corpus: corpus, user: "ayse", scope: .write),
-            bora: try await makeToken(storage, corpus: corpus, user: "bora", scope: .write),
-            reader: try await makeToken(storage, corpus: corpus, user: "cem", scope: .read),
-            sportsWriter: try await makeToken(storage, corpus: otherCorpus, user: "ayse", scope: .write),
-            admin: try await makeToken(storage, corpus: corpus, user: "deniz", scope: .admin),
-            sportsAdmin: try await makeToken(storage, corpus: otherCorpus, user: "deniz", scope: .admin))
-        let app = Application(router: GlossApplication.router(storage: storage, limits: limits, metrics: server.metrics))
-        return try await app.test(.router) { client in try await body(server, client) }
+        var result: T?
+        for backend in TestBackend.enabled {
+            result = try await with(backend: backend, limits: limits, body)
+        }
+        return result!
     }
 
-    static func makeToken(_ storage: SQLiteStorage, corpus: String, user: String, scope: Scope) async throws -> String {
+    static func with<T: Sendable>(
+        backend: TestBackend, limits: Limits = .default,
+        _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> T
+    ) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("gloss-server-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try await backend.makeDatabase(in: directory)
+        let storage: any Storage
+        do {
+            storage = try await database.open()
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+        do {
+            _ = try await storage.createCorpus(name: corpus)
+            _ = try await storage.createCorpus(name: otherCorpus)
+            let server = TestServer(
+                directory: directory, backend: backend, storage: storage, reopen: database.open, metrics: ServerMetrics(), limits: limits,
+                ayse: try await makeToken(storage, corpus: corpus, user: "ayse", scope: .write),
+                bora: try await makeToken(storage, corpus: corpus, user: "bora", scope: .write),
+                reader: try await makeToken(storage, corpus: corpus, user: "cem", scope: .read),
+                sportsWriter: try await makeToken(storage, corpus: otherCorpus, user: "ayse", scope: .write),
+                admin: try await makeToken(storage, corpus: corpus, user: "deniz", scope: .admin),
+                sportsAdmin: try await makeToken(storage, corpus: otherCorpus, user: "deniz", scope: .admin))
+            let app = Application(router: GlossApplication.router(storage: storage, limits: limits, metrics: server.metrics))
+            let value = try await app.test(.router) { client in try await body(server, client) }
+            await storage.shutdown()
+            try await database.drop()
+            return value
+        } catch {
+            await storage.shutdown()
+            try? await database.drop()
+            throw error
+        }
+    }
+
+    static func makeToken(_ storage: any Storage, corpus: String, user: String, scope: Scope) async throws -> String {
         let token = Tokens.generate()
         _ = try await storage.createToken(corpus: corpus, user: user, scope: scope, hash: Tokens.hash(token))
         return token

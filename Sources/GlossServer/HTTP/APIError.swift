@@ -49,7 +49,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .unknownToken: return APIError(.notFound, "not_found", error.description)
         case .unseenDot: return APIError(.unprocessableContent, "unseen_dot", error.description)
         case .clockBackwards: return APIError(.unprocessableContent, "clock_backwards", error.description)
-        case .backupExists, .notABackup: return APIError(.internalServerError, "internal", error.description)
+        case .backupExists, .notABackup, .invalidPostgresURL: return APIError(.internalServerError, "internal", error.description)
         }
     }
 }

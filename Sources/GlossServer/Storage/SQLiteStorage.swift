@@ -185,35 +185,16 @@ public final class SQLiteStorage: Storage {
         try await pool.write { db in
             let owner = try Row.fetchOne(
                 db, sql: "SELECT user, max_seq FROM replicas WHERE corpus_id = ? AND replica = ?",
-                arguments: [corpusID, replica.description])
-            if let owner, (owner["user"] as String) != user { throw StorageError.replicaOwned(replica: replica) }
-            var maxSeq = UInt64(owner?["max_seq"] as Int64? ?? 0)
-            if let first = changes.first, first.change.dot.seq > maxSeq + 1 {
-                throw StorageError.seqGap(replica: replica, expected: maxSeq + 1, got: first.change.dot.seq)
-            }
-            let fresh = changes.filter { $0.change.dot.seq > maxSeq }
-            var result = PushResult(stored: 0, duplicates: changes.count - fresh.count, maxSeq: maxSeq, concurrent: 0)
-            guard !fresh.isEmpty else { return result }
-
-            let held = try Self.heldSeqs(corpusID: corpusID, of: CausalChecks.namedReplicas(in: fresh, pusher: replica), db)
-            // Every frontier this batch touches, in one query per 500 entities.
-            var frontiers = try Self.frontiers(corpusID: corpusID, of: fresh.map(\.change), db)
-            var touched = Set<EntityKey>()
-            for incoming in fresh {
-                let change = incoming.change
-                let key = EntityKey(kind: change.kind, entity: change.entity)
-                try CausalChecks.checkClock(change, held: held)
-                try CausalChecks.checkNotBackwards(change, frontier: frontiers[key, default: Frontier()])
-                let version = Version(dot: change.dot, clock: change.clock, timestamp: change.timestamp, content: nil)
-                switch frontiers[key, default: Frontier()].insert(version) {
-                case .dominated: break
-                case .concurrent:
-                    result.concurrent += 1
-                    touched.insert(key)
-                case .replaced:
-                    touched.insert(key)
-                }
-            }
+                arguments: [corpusID, replica.description]
+            ).map { (user: $0["user"] as String, maxSeq: UInt64($0["max_seq"] as Int64)) }
+            let plan = try PushPlan.make(
+                user: user, replica: replica, changes: changes, owner: owner,
+                held: try Self.heldSeqs(corpusID: corpusID, of: CausalChecks.namedReplicas(in: changes, pusher: replica), db),
+                stored: try Self.frontiers(corpusID: corpusID, of: PushPlan.entities(of: changes), db))
+            var result = PushResult(
+                stored: plan.fresh.count, duplicates: plan.duplicates, maxSeq: plan.fresh.last?.change.dot.seq ?? owner?.maxSeq ?? 0,
+                concurrent: plan.concurrent)
+            guard !plan.fresh.isEmpty else { return result }
 
             let last = try Int64.fetchOne(db, sql: "SELECT last_position FROM corpora WHERE id = ?", arguments: [corpusID]) ?? 0
             let received = Self.now()
@@ -222,43 +203,36 @@ public final class SQLiteStorage: Storage {
                     INSERT INTO changes (corpus_id, position, replica, seq, kind, entity, wire, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            for (offset, incoming) in fresh.enumerated() {
+            for (offset, incoming) in plan.fresh.enumerated() {
                 let change = incoming.change
                 try insert.execute(arguments: [
                     corpusID, last + Int64(offset) + 1, replica.description, Int64(change.dot.seq), change.kind.rawValue,
                     change.entity, incoming.wire, received,
                 ])
-                maxSeq = change.dot.seq
             }
             try db.execute(
-                sql: "UPDATE corpora SET last_position = ? WHERE id = ?", arguments: [last + Int64(fresh.count), corpusID])
+                sql: "UPDATE corpora SET last_position = ? WHERE id = ?", arguments: [last + Int64(plan.fresh.count), corpusID])
             try db.execute(
                 sql: """
                     INSERT INTO replicas (corpus_id, replica, user, max_seq) VALUES (?, ?, ?, ?)
                     ON CONFLICT (corpus_id, replica) DO UPDATE SET max_seq = excluded.max_seq
-                    """, arguments: [corpusID, replica.description, user, Int64(maxSeq)])
+                    """, arguments: [corpusID, replica.description, user, Int64(result.maxSeq)])
 
             let deleteFrontier = try db.cachedStatement(sql: "DELETE FROM frontier WHERE corpus_id = ? AND kind = ? AND entity = ?")
             let insertFrontier = try db.cachedStatement(
                 sql: "INSERT INTO frontier (corpus_id, kind, entity, replica, seq, clock) VALUES (?, ?, ?, ?, ?, ?)")
-            for key in touched {
+            for (key, frontier) in plan.frontiers {
                 try deleteFrontier.execute(arguments: [corpusID, key.kind.rawValue, key.entity])
-                for version in frontiers[key]!.versions {
+                for version in frontier.versions {
                     try insertFrontier.execute(arguments: [
                         corpusID, key.kind.rawValue, key.entity, version.dot.replica.description, Int64(version.dot.seq),
                         CanonicalJSON.string(version.clock.json),
                     ])
                 }
             }
-            result.stored = fresh.count
-            result.maxSeq = maxSeq
+            result.stored = plan.fresh.count
             return result
         }
-    }
-
-    struct EntityKey: Hashable {
-        let kind: EntityKind
-        let entity: String
     }
 
     /// The highest stored seq of each of `replicas` in the corpus, in one query per 500.
@@ -278,10 +252,9 @@ public final class SQLiteStorage: Storage {
         return held
     }
 
-    /// The stored frontiers (clocks only) of the entities `changes` touch.
-    static func frontiers(corpusID: Int64, of changes: [Change], _ db: Database) throws -> [EntityKey: Frontier] {
-        var result: [EntityKey: Frontier] = [:]
-        let entities = Array(Set(changes.map(\.entity)))
+    /// The stored frontiers (clocks only) of `entities`, in one query per 500.
+    static func frontiers(corpusID: Int64, of entities: [String], _ db: Database) throws -> [PushPlan.EntityKey: Frontier] {
+        var result: [PushPlan.EntityKey: Frontier] = [:]
         for start in stride(from: 0, to: entities.count, by: 500) {
             let chunk = Array(entities[start..<min(start + 500, entities.count)])
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
@@ -293,7 +266,7 @@ public final class SQLiteStorage: Storage {
                 guard let kind = EntityKind(rawValue: row["kind"]), let replica = ReplicaID(row["replica"] as String),
                     let json = try? JSONParser.parse(row["clock"] as String), let clock = VectorClock(json: json)
                 else { continue }
-                let key = EntityKey(kind: kind, entity: row["entity"])
+                let key = PushPlan.EntityKey(kind: kind, entity: row["entity"])
                 let dot = Dot(replica: replica, seq: UInt64(row["seq"] as Int64))
                 result[key, default: Frontier()].insert(Version(dot: dot, clock: clock, timestamp: .zero, content: nil))
             }
@@ -327,6 +300,9 @@ public final class SQLiteStorage: Storage {
             try Int64.fetchOne(db, sql: "SELECT last_position FROM corpora WHERE id = ?", arguments: [corpusID]) ?? 0
         }
     }
+
+    /// Nothing to release: the pool closes with the storage.
+    public func shutdown() async {}
 
     public func check() async throws -> [String] {
         try await pool.read { db in

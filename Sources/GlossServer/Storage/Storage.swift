@@ -87,6 +87,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case backupExists(String)
     /// A file to restore from is not a gloss-server backup.
     case notABackup(String, String)
+    /// A PostgreSQL URL that cannot be used.
+    case invalidPostgresURL(String)
 
     public var description: String {
         switch self {
@@ -102,6 +104,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unseenDot(let change, let unseen, let held):
             return "change \(change) has a clock that includes \(unseen), but this corpus holds only seq 1…\(held) of that replica; "
                 + "a replica can push only to the corpus it pulls from (to move a corpus, copy the server's data)"
+        case .invalidPostgresURL:
+            return "the PostgreSQL URL is not of the form postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=disable|prefer|require]"
         case .backupExists(let file): return "\(file) already exists; give a new file name to back up into"
         case .notABackup(let file, let reason):
             return "\(file) is not a gloss-server backup (\(reason)); give a file made by 'gloss-server backup'"
@@ -135,6 +139,8 @@ public protocol Storage: Sendable {
     func latestPosition(corpusID: Int64) async throws -> Int64
     /// Checks the stored data; returns the problems found (none when healthy).
     func check() async throws -> [String]
+    /// Releases connections; the storage is not used afterwards.
+    func shutdown() async
 }
 
 /// Names of corpora and users: 1–64 of letters, digits, `-`, `_`, `.`.

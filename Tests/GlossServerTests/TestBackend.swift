@@ -1,0 +1,66 @@
+import Foundation
+@testable import GlossServer
+import Logging
+import PostgresNIO
+import Testing
+
+/// The storage backends the server tests run against: SQLite always, PostgreSQL when
+/// `GLOSS_TEST_POSTGRES_URL` names a database whose role may create databases
+/// (`.ci/run` sets it; see the README).
+enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    var description: String { rawValue }
+
+    /// `postgres://…` of a database to connect to for creating each test's own database.
+    static let postgresURL: String? = {
+        let url = ProcessInfo.processInfo.environment["GLOSS_TEST_POSTGRES_URL"]
+        return url?.isEmpty == false ? url : nil
+    }()
+
+    static let enabled: [TestBackend] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
+
+    /// Why PostgreSQL tests are skipped, for `.enabled(if:)`.
+    static let postgresSkipReason: Comment =
+        "PostgreSQL tests skipped: set GLOSS_TEST_POSTGRES_URL=postgres://USER:PASSWORD@127.0.0.1:5432/DB (a role with CREATEDB) to run them"
+
+    /// One test's database.
+    struct Database: Sendable {
+        let open: @Sendable () async throws -> any Storage
+        let drop: @Sendable () async throws -> Void
+    }
+
+    func makeDatabase(in directory: URL) async throws -> Database {
+        switch self {
+        case .sqlite:
+            return Database(open: { try SQLiteStorage(directory: directory.path) }, drop: {})
+        case .postgres:
+            let base = try #require(Self.postgresURL, Self.postgresSkipReason)
+            let name = "gloss_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            try await PostgresAdmin.execute("CREATE DATABASE \(name)", url: base)
+            let url = PostgresAdmin.url(base, database: name)
+            return Database(
+                open: { try await PostgresStorage(url: url) },
+                drop: { try await PostgresAdmin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", url: base) })
+        }
+    }
+}
+
+/// Statements outside any test database (creating and dropping them).
+enum PostgresAdmin {
+    static func url(_ base: String, database: String) -> String {
+        guard var components = URLComponents(string: base) else { return base }
+        components.path = "/" + database
+        return components.string ?? base
+    }
+
+    static func execute(_ sql: String, url: String) async throws {
+        let client = PostgresClient(configuration: try PostgresURL.configuration(url))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: sql))
+        }
+    }
+}
