@@ -53,6 +53,9 @@ import Testing
         #expect(t.description == "1480550400000.3")
         #expect(HybridTimestamp(t.description) == t)
         #expect(HybridTimestamp("0.0") == .zero)
+        for text in ["+1.0", "-0.0", "01.0", "1.01", "1.+1", " 1.0", "1.0 ", "1e3.0", "9223372036854775808.0", "1.4294967296"] {
+            #expect(HybridTimestamp(text) == nil, "\(text) is not canonical")
+        }
         #expect(HybridTimestamp("9223372036854775807.4294967295") == ts(.max, .max))
     }
 

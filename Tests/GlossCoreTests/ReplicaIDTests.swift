@@ -111,6 +111,12 @@ import Testing
         #expect(Dot(":1") == nil)
         #expect(Dot("\(replica):") == nil)
         #expect(Dot("\(replica):x") == nil)
+        // One spelling per dot: no lowercase replica, sign or leading zero.
+        #expect(Dot("\(replica.description.lowercased()):2") == nil)
+        #expect(Dot("\(replica):+2") == nil)
+        #expect(Dot("\(replica):02") == nil)
+        #expect(Dot("\(replica): 2") == nil)
+        #expect(Dot("\(replica):2") == Dot(replica: replica, seq: 2))
         let other = ReplicaID(high: 6, low: 0)
         #expect(Dot(replica: replica, seq: 9) < Dot(replica: replica, seq: 10))
         #expect(Dot(replica: replica, seq: 999) < Dot(replica: other, seq: 1))

@@ -35,9 +35,9 @@ public struct HybridTimestamp: Hashable, Comparable, Sendable, CustomStringConve
 
     public init?(_ text: some StringProtocol) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let wall = Int64(parts[0]), wall >= 0, let counter = UInt32(parts[1]) else {
-            return nil
-        }
-        self.init(wallMilliseconds: wall, counter: counter)
+        guard parts.count == 2, let wall = CanonicalDecimal.parse(parts[0]), wall <= UInt64(Int64.max),
+            let counter = CanonicalDecimal.parse(parts[1]), counter <= UInt64(UInt32.max)
+        else { return nil }
+        self.init(wallMilliseconds: Int64(wall), counter: UInt32(counter))
     }
 }

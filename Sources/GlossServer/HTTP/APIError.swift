@@ -11,6 +11,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public let message: String
     /// Extra members of the error object (e.g. `expected` for a seq gap).
     public var extra: [String: JSONValue] = [:]
+    /// The `Allow` header of a 405.
+    var allow: String?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, extra: [String: JSONValue] = [:]) {
         self.status = status
@@ -29,6 +31,10 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[GlossProtocol.header] = GlossProtocol.version
+        if let allow { headers[.allow] = allow }
+        // Framed explicitly: for some requests (CONNECT) the HTTP layer would otherwise send
+        // neither a length nor chunks, and the client could not tell where the answer ends.
+        headers[.contentLength] = String(body.utf8.count)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
@@ -36,6 +42,24 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     static func invalidJSON(_ message: String) -> APIError { APIError(.badRequest, "invalid_json", message) }
     static func invalidChange(_ message: String) -> APIError { APIError(.unprocessableContent, "invalid_change", message) }
     static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, "too_large", message) }
+
+    /// Hummingbird's own errors as JSON refusals; a 404 for a known path with another
+    /// method becomes 405 with `Allow`.
+    static func from(_ error: HTTPError, request: Request) -> APIError {
+        if error.status == .notFound {
+            let allowed = Routes.methods(forPath: request.uri.path)
+            if !allowed.isEmpty {
+                var refusal = APIError(
+                    .methodNotAllowed, "method_not_allowed",
+                    "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.joined(separator: " or "))")
+                refusal.allow = allowed.joined(separator: ", ")
+                return refusal
+            }
+            return APIError(.notFound, "not_found", "no such route: \(request.method.rawValue) \(request.uri.path); see docs/protocol.md")
+        }
+        let code = error.status.code < 500 ? "bad_request" : "internal"
+        return APIError(error.status, code, error.body ?? error.status.reasonPhrase)
+    }
 
     /// Maps the storage's refusals to answers.
     static func from(_ error: StorageError) -> APIError {
@@ -49,6 +73,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .unknownToken: return APIError(.notFound, "not_found", error.description)
         case .unseenDot: return APIError(.unprocessableContent, "unseen_dot", error.description)
         case .clockBackwards: return APIError(.unprocessableContent, "clock_backwards", error.description)
+        case .dotConflict: return APIError(.conflict, "dot_conflict", error.description)
         case .backupExists, .notABackup, .invalidPostgresURL: return APIError(.internalServerError, "internal", error.description)
         }
     }

@@ -34,7 +34,8 @@ struct TokenAuthenticator: RouterMiddleware {
     let storage: any Storage
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        // The scheme name is case-insensitive (RFC 9110, 11.1).
+        guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else {
             throw APIError(
                 .unauthorized, "unauthorized", "missing bearer token: send Authorization: Bearer TOKEN (gloss remote set --token)")
         }
@@ -75,6 +76,12 @@ struct InternalErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            // Hummingbird's own answers (no route, a body it could not read) get the same
+            // JSON error body as every other refusal.
+            throw APIError.from(error, request: request)
         } catch let error as any HTTPResponseError {
             throw error
         } catch {

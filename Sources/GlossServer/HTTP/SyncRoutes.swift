@@ -1,6 +1,7 @@
 public import Hummingbird
 import GlossCore
 import Logging
+import ServiceLifecycle
 
 /// `POST` and `GET /v1/corpora/{corpus}/changes`: the push and pull of the protocol
 /// (docs/protocol.md).
@@ -86,7 +87,8 @@ struct SyncRoutes {
         if page.changes.isEmpty, wait > 0 {
             // Long poll: look again until something arrives or the wait is over.
             let deadline = ContinuousClock.now + .seconds(wait)
-            while page.changes.isEmpty, ContinuousClock.now < deadline {
+            // A server that is stopping answers long polls at once instead of holding its stop.
+            while page.changes.isEmpty, ContinuousClock.now < deadline, !Task.isShuttingDownGracefully {
                 try await Task.sleep(for: .milliseconds(200))
                 if try await storage.latestPosition(corpusID: grant.corpusID) > after {
                     page = try await storage.pull(corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes)

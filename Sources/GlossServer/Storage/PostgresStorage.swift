@@ -217,7 +217,19 @@ public final class PostgresStorage: Storage {
                 stored[PushPlan.EntityKey(kind: kind, entity: entity), default: Frontier()].insert(version)
             }
 
-            let plan = try PushPlan.make(user: user, replica: replica, changes: changes, owner: owner, held: held, stored: stored)
+            var storedWires: [UInt64: String] = [:]
+            if let seqs = PushPlan.duplicateSeqs(of: changes, maxSeq: owner?.maxSeq ?? 0) {
+                let low = Int64(seqs.lowerBound)
+                let high = Int64(seqs.upperBound)
+                for try await (seq, wire) in try await connection.query(
+                    """
+                    SELECT seq, wire FROM changes
+                    WHERE corpus_id = \(corpusID) AND replica = \(replica.description) AND seq BETWEEN \(low) AND \(high)
+                    """, logger: logger
+                ).decode((Int64, String).self) { storedWires[UInt64(seq)] = wire }
+            }
+            let plan = try PushPlan.make(
+                user: user, replica: replica, changes: changes, owner: owner, held: held, stored: stored, storedWires: storedWires)
             let maxSeq = plan.fresh.last?.change.dot.seq ?? owner?.maxSeq ?? 0
             let result = PushResult(stored: plan.fresh.count, duplicates: plan.duplicates, maxSeq: maxSeq, concurrent: plan.concurrent)
             guard !plan.fresh.isEmpty else { return result }

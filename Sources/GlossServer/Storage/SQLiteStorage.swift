@@ -183,20 +183,32 @@ public final class SQLiteStorage: Storage {
 
     public func push(corpusID: Int64, user: String, replica: ReplicaID, changes: [IncomingChange]) async throws -> PushResult {
         try await pool.write { db in
+            // The corpus may have been deleted since the token was checked.
+            guard let last = try Int64.fetchOne(db, sql: "SELECT last_position FROM corpora WHERE id = ?", arguments: [corpusID]) else {
+                throw StorageError.unknownCorpus(String(corpusID))
+            }
             let owner = try Row.fetchOne(
                 db, sql: "SELECT user, max_seq FROM replicas WHERE corpus_id = ? AND replica = ?",
                 arguments: [corpusID, replica.description]
             ).map { (user: $0["user"] as String, maxSeq: UInt64($0["max_seq"] as Int64)) }
+            var storedWires: [UInt64: String] = [:]
+            if let seqs = PushPlan.duplicateSeqs(of: changes, maxSeq: owner?.maxSeq ?? 0) {
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT seq, wire FROM changes WHERE corpus_id = ? AND replica = ? AND seq BETWEEN ? AND ?",
+                    arguments: [corpusID, replica.description, Int64(seqs.lowerBound), Int64(seqs.upperBound)])
+                {
+                    storedWires[UInt64(row["seq"] as Int64)] = row["wire"]
+                }
+            }
             let plan = try PushPlan.make(
                 user: user, replica: replica, changes: changes, owner: owner,
                 held: try Self.heldSeqs(corpusID: corpusID, of: CausalChecks.namedReplicas(in: changes, pusher: replica), db),
-                stored: try Self.frontiers(corpusID: corpusID, of: PushPlan.entities(of: changes), db))
+                stored: try Self.frontiers(corpusID: corpusID, of: PushPlan.entities(of: changes), db), storedWires: storedWires)
             var result = PushResult(
                 stored: plan.fresh.count, duplicates: plan.duplicates, maxSeq: plan.fresh.last?.change.dot.seq ?? owner?.maxSeq ?? 0,
                 concurrent: plan.concurrent)
             guard !plan.fresh.isEmpty else { return result }
 
-            let last = try Int64.fetchOne(db, sql: "SELECT last_position FROM corpora WHERE id = ?", arguments: [corpusID]) ?? 0
             let received = Self.now()
             let insert = try db.cachedStatement(
                 sql: """

@@ -83,6 +83,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case unseenDot(change: Dot, unseen: Dot, held: UInt64)
     /// A clock leaves out its own replica's earlier version of the entity.
     case clockBackwards(change: Dot, earlier: Dot)
+    /// A pushed dot is already stored with other contents.
+    case dotConflict(Dot)
     /// A backup would overwrite an existing file.
     case backupExists(String)
     /// A file to restore from is not a gloss-server backup.
@@ -104,6 +106,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unseenDot(let change, let unseen, let held):
             return "change \(change) has a clock that includes \(unseen), but this corpus holds only seq 1…\(held) of that replica; "
                 + "a replica can push only to the corpus it pulls from (to move a corpus, copy the server's data)"
+        case .dotConflict(let dot):
+            return "change \(dot) differs from the change already stored under that dot; a dot names one change forever: run 'gloss doctor' on the replica"
         case .invalidPostgresURL:
             return "the PostgreSQL URL is not of the form postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=disable|prefer|require]"
         case .backupExists(let file): return "\(file) already exists; give a new file name to back up into"
