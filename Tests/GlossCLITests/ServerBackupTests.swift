@@ -57,6 +57,22 @@ import Testing
         }
     }
 
+    @Test func renewEpochsMakesEveryReplicaStartOverOnce() async throws {
+        try await withSyncServer { server, directory in
+            let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
+            try await a.ok(["import", Fixtures.seedPath])
+            try await a.sync()
+            #expect(try await a.sync()["restarted"] as? Bool == false)
+            let renewed = try await server.admin(["renew-epochs"])
+            #expect(renewed.stdout.contains("Renewed the epochs of 1 corpora"), "\(renewed)")
+            let report = try await a.sync()
+            #expect(report["restarted"] as? Bool == true)
+            #expect(report["pushed"] as? Int == 0, "everything was still there: all duplicates")
+            #expect(try await a.sync()["restarted"] as? Bool == false)
+            #expect(try await server.storedChanges() == 1)
+        }
+    }
+
     @Test func backupAndRestoreRefuseWhatWouldLoseData() async throws {
         try await withSyncServer { server, directory in
             let backup = directory.path("backup.sqlite")

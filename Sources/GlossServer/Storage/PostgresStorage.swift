@@ -296,6 +296,19 @@ public final class PostgresStorage: Storage {
         return page
     }
 
+    public func renewEpochs() async throws -> [Corpus] {
+        try await transaction { connection in
+            var ids: [Int64] = []
+            for try await id in try await connection.query("SELECT id FROM corpora FOR UPDATE", logger: logger).decode(Int64.self) {
+                ids.append(id)
+            }
+            for id in ids {
+                try await connection.query("UPDATE corpora SET epoch = \(SQLiteStorage.newEpoch()) WHERE id = \(id)", logger: logger)
+            }
+        }
+        return try await corpora()
+    }
+
     public func latestPosition(corpusID: Int64) async throws -> Int64 {
         for try await position in try await client.query(
             "SELECT last_position FROM corpora WHERE id = \(corpusID)", logger: logger

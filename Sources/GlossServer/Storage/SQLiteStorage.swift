@@ -64,7 +64,15 @@ public final class SQLiteStorage: Storage {
         try source.backup(to: pool)
         try source.close()
         try Self.migrator.migrate(pool)
-        return try pool.write { db in
+        return try renewAllEpochs()
+    }
+
+    public func renewEpochs() async throws -> [Corpus] {
+        try renewAllEpochs()
+    }
+
+    func renewAllEpochs() throws -> [Corpus] {
+        try pool.write { db in
             for id in try Int64.fetchAll(db, sql: "SELECT id FROM corpora") {
                 try db.execute(sql: "UPDATE corpora SET epoch = ? WHERE id = ?", arguments: [Self.newEpoch(), id])
             }

@@ -143,6 +143,9 @@ public protocol Storage: Sendable {
     func latestPosition(corpusID: Int64) async throws -> Int64
     /// Checks the stored data; returns the problems found (none when healthy).
     func check() async throws -> [String]
+    /// Gives every corpus a new epoch, so every replica's next sync starts over (after
+    /// the data was restored from a backup). Returns the corpora.
+    func renewEpochs() async throws -> [Corpus]
     /// Releases connections; the storage is not used afterwards.
     func shutdown() async
 }
