@@ -37,19 +37,28 @@ final class SyncServer: @unchecked Sendable {
         let description: String
     }
 
-    private init(directory: TemporaryDirectory, corpus: String, serveArguments: [String]) {
+    /// Where the data is: `--data DIR`, or `--postgres URL`.
+    let storageArguments: [String]
+    /// Names this server's log files apart from other servers' in the same directory.
+    private let name = "server-" + UUID().uuidString.prefix(8)
+
+    private init(directory: TemporaryDirectory, corpus: String, serveArguments: [String], postgresURL: String?) {
         self.directory = directory
         self.serveArguments = serveArguments
         self.data = directory.path("server-data")
         self.corpus = corpus
+        storageArguments = postgresURL.map { ["--postgres", $0] } ?? ["--data", directory.path("server-data")]
     }
 
     /// Creates the data folder and `corpus`, then starts serving on a free port.
-    static func start(in directory: TemporaryDirectory, corpus: String = "news", serveArguments: [String] = []) async throws
-        -> SyncServer
-    {
-        let server = SyncServer(directory: directory, corpus: corpus, serveArguments: serveArguments)
-        try await server.admin(["corpus", "create", corpus])
+    /// With `postgresURL`, the server uses that PostgreSQL database; `createCorpus: false`
+    /// joins a corpus another server process already created there.
+    static func start(
+        in directory: TemporaryDirectory, corpus: String = "news", serveArguments: [String] = [], postgresURL: String? = nil,
+        createCorpus: Bool = true
+    ) async throws -> SyncServer {
+        let server = SyncServer(directory: directory, corpus: corpus, serveArguments: serveArguments, postgresURL: postgresURL)
+        if createCorpus { try await server.admin(["corpus", "create", corpus]) }
         try await server.launch(port: 0)
         return server
     }
@@ -64,13 +73,13 @@ final class SyncServer: @unchecked Sendable {
     /// Starts `serve` on `requested` (0: any free port) and waits for the "listening" line.
     private func launch(port requested: Int, timeout: Double = 30) async throws {
         launches += 1
-        let out = directory.file("server-\(launches).out")
-        let err = directory.file("server-\(launches).err")
+        let out = directory.file("\(name)-\(launches).out")
+        let err = directory.file("\(name)-\(launches).err")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = Self.binary
-        process.arguments = ["serve", "--data", data, "--host", "127.0.0.1", "--port", String(requested)] + serveArguments
+        process.arguments = ["serve"] + storageArguments + ["--host", "127.0.0.1", "--port", String(requested)] + serveArguments
         process.environment = ProcessInfo.processInfo.environment
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
@@ -151,10 +160,10 @@ final class SyncServer: @unchecked Sendable {
 
     // MARK: Admin commands
 
-    /// Runs `gloss-server ARGUMENTS --data DIR`.
+    /// Runs `gloss-server ARGUMENTS --data DIR` (or `--postgres URL`).
     @discardableResult
     func admin(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
-        let result = try await Runner.run(Self.binary, arguments + ["--data", data], environment: ProcessInfo.processInfo.environment)
+        let result = try await Runner.run(Self.binary, arguments + storageArguments, environment: ProcessInfo.processInfo.environment)
         try #require(result.status == 0, "expected success: \(result)", sourceLocation: sourceLocation)
         return result
     }
@@ -182,7 +191,7 @@ final class SyncServer: @unchecked Sendable {
 
     /// `gloss-server check` on the data folder; returns the result (exit 0 when healthy).
     func check() async throws -> ProcessResult {
-        try await Runner.run(Self.binary, ["check", "--data", data], environment: ProcessInfo.processInfo.environment)
+        try await Runner.run(Self.binary, ["check"] + storageArguments, environment: ProcessInfo.processInfo.environment)
     }
 
     // MARK: HTTP
