@@ -1,4 +1,4 @@
-public import GlossCore
+import GlossCore
 public import GlossStore
 import Foundation
 

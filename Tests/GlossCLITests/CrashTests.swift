@@ -14,8 +14,8 @@ import Testing
         init(_ arguments: [String], in directory: TemporaryDirectory, name: String) throws {
             stdoutURL = directory.file("\(name).out")
             stderrURL = directory.file("\(name).err")
-            FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
             process.executableURL = Gloss.binary
             process.arguments = arguments
             process.environment = Gloss.environment()

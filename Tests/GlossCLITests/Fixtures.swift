@@ -132,6 +132,7 @@ struct Store {
     }
 
     /// `gloss annotate ARTICLE ARGUMENTS --json`; returns the new annotation.
+    @discardableResult
     func annotate(_ article: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws
         -> [String: Any]
     {

@@ -29,8 +29,8 @@ struct ScaleOutTests {
                         for (index, store) in stores.enumerated() {
                             group.addTask {
                                 for round in 1...4 {
-                                    try await store.annotate(article, ["--quote", quotes[index], "--occurrence", "1", "--note", "r\(index) \(round)"])
-                                    try await store.annotate(article, ["--quote", quotes[(index + round) % 4], "--occurrence", "1", "--label", "LOC"])
+                                    _ = try await store.annotate(article, ["--quote", quotes[index], "--occurrence", "1", "--note", "r\(index) \(round)"])
+                                    _ = try await store.annotate(article, ["--quote", quotes[(index + round) % 4], "--occurrence", "1", "--label", "LOC"])
                                     try await store.sync()
                                 }
                             }
@@ -38,7 +38,7 @@ struct ScaleOutTests {
                         try await group.waitForAll()
                     }
                     // The same replica's batch pushed to both servers at once: stored once.
-                    try await stores[1].annotate(article, ["--quote", "Irak", "--occurrence", "1", "--note", "iki sunucu"])
+                    _ = try await stores[1].annotate(article, ["--quote", "Irak", "--occurrence", "1", "--note", "iki sunucu"])
                     let twin = Store(path: directory.path("r1-twin.gloss"))
                     try FileManager.default.copyItem(atPath: stores[1].path, toPath: twin.path)
                     try await twin.ok(["remote", "set", first.url, "--corpus", first.corpus, "--token", try await first.token(user: "u1")])

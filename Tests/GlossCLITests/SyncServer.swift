@@ -75,8 +75,8 @@ final class SyncServer: @unchecked Sendable {
         launches += 1
         let out = directory.file("\(name)-\(launches).out")
         let err = directory.file("\(name)-\(launches).err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = ["serve"] + storageArguments + ["--host", "127.0.0.1", "--port", String(requested)] + serveArguments

@@ -34,7 +34,7 @@ import Testing
             try #require(token.hasPrefix("gloss_"))
 
             let out = directory.file("serve.out")
-            FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             let process = Process()
             process.executableURL = server
             process.arguments = ["serve", "--data", data, "--port", "0", "--tls-cert", files.certificate, "--tls-key", files.key]

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Unicode normalization, in one place so every layer normalizes the same way.
 public enum UnicodeNormalization {

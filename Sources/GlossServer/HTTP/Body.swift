@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import CompressNIO
 import GlossCore
 import NIOCore

@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import GlossCore
 
 /// A corpus's own administration over HTTP: what any of its tokens may see about it, and

@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import GlossCore
 import Logging
 import ServiceLifecycle
