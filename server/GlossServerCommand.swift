@@ -18,7 +18,7 @@ struct GlossServerCommand: AsyncParsableCommand {
             Admin commands work while a server runs on the same --data.
             """,
         version: "gloss-server 0.1.0 (protocol \(GlossProtocol.version))",
-        subcommands: [Serve.self, CorpusCommand.self, TokenCommand.self, Check.self, Backup.self, Restore.self, RenewEpochs.self])
+        subcommands: [Serve.self, CorpusCommand.self, TokenCommand.self, Check.self, Backup.self, Restore.self, RenewEpochs.self, MigrateStorage.self])
 
     /// Exit codes as the client's: 0 success, 1 error (one line on stderr), 2 usage.
     static func main() async {
@@ -89,9 +89,21 @@ struct StorageOptions: ParsableArguments {
         }
     }
 
+    init() {}
+
+    init(data: String, postgres: String?) {
+        self.data = data
+        self.postgres = postgres
+    }
+
     /// The embedded SQLite storage (backups and restores are of its file).
     func openSQLite() throws -> SQLiteStorage {
         guard postgresURL == nil else { throw ServerCommandError.sqliteOnly }
+        return try openSQLiteIgnoringEnvironment()
+    }
+
+    /// The SQLite storage in `--data`, even when `$GLOSS_POSTGRES_URL` is set.
+    func openSQLiteIgnoringEnvironment() throws -> SQLiteStorage {
         do {
             return try SQLiteStorage(directory: data)
         } catch {

@@ -71,6 +71,55 @@ struct ScaleOutTests {
     }
 }
 
+extension ScaleOutTests {
+    @Test func migrateStorageMovesACorpusToPostgreSQLAndReplicasCarryOn() async throws {
+        try await PostgresDatabase.with { url in
+            try await withTemporaryDirectory { directory in
+                let sqlite = try await SyncServer.start(in: directory)
+                let a = try await Store.replica("ayse", user: "ayse", server: sqlite, in: directory)
+                try await a.ok(["import", Fixtures.seedPath])
+                let article = try #require(try await a.objects(["articles"]).first?["id"] as? String)
+                try await a.annotate(article, ["--quote", "Kudüs", "--note", "taşınacak"])
+                try await a.sync()
+                _ = try await sqlite.token(user: "eski")
+                let listing = try await sqlite.admin(["token", "list"]).stdout
+                let revokedID = try #require(listing.split(separator: "\n").last?.split(separator: "\t").first.map(String.init))
+                try await sqlite.admin(["token", "revoke", revokedID])
+                let port = sqlite.port
+                try await sqlite.stop()
+
+                let migrated = try await Runner.run(
+                    SyncServer.binary, ["migrate-storage", "--data", sqlite.data, "--postgres", url], environment: Gloss.environment())
+                #expect(migrated.status == 0 && migrated.stdout.contains("Copied 1 corpora, 2 tokens, 1 replicas and 2 changes"), "\(migrated)")
+                // Into a database that is no longer empty: refused, nothing changed.
+                let again = try await Runner.run(
+                    SyncServer.binary, ["migrate-storage", "--data", sqlite.data, "--postgres", url], environment: Gloss.environment())
+                #expect(again.status == 1 && again.stderr.contains("empty"), "\(again)")
+
+                let postgres = try await SyncServer.start(in: directory, postgresURL: url, createCorpus: false, port: port)
+                do {
+                    // Same URL, token, cursor and epoch: nothing to pull again.
+                    let report = try await a.sync()
+                    #expect(report["restarted"] as? Bool == false)
+                    #expect(report["pulled"] as? Int == 0)
+                    try await a.annotate(article, ["--quote", "Musul", "--occurrence", "1", "--label", "LOC"])
+                    #expect(try await a.sync()["pushed"] as? Int == 1)
+                    let b = try await Store.replica("bora", user: "bora", server: postgres, in: directory)
+                    try await b.sync()
+                    #expect(try await b.export("jsonl") == (try await a.export("jsonl")))
+                    #expect(try await postgres.storedChanges() == 3)
+                    #expect(try await postgres.admin(["token", "list"]).stdout.contains("revoked"), "revocations carry over")
+                    #expect(try await postgres.check().status == 0)
+                } catch {
+                    try? await postgres.stop()
+                    throw error
+                }
+                try await postgres.stop()
+            }
+        }
+    }
+}
+
 /// A fresh PostgreSQL database per test, made and dropped with `psql`.
 enum PostgresDatabase {
     static let baseURL: String? = {

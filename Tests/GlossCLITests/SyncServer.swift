@@ -55,11 +55,11 @@ final class SyncServer: @unchecked Sendable {
     /// joins a corpus another server process already created there.
     static func start(
         in directory: TemporaryDirectory, corpus: String = "news", serveArguments: [String] = [], postgresURL: String? = nil,
-        createCorpus: Bool = true
+        createCorpus: Bool = true, port: Int = 0
     ) async throws -> SyncServer {
         let server = SyncServer(directory: directory, corpus: corpus, serveArguments: serveArguments, postgresURL: postgresURL)
         if createCorpus { try await server.admin(["corpus", "create", corpus]) }
-        try await server.launch(port: 0)
+        try await server.launch(port: port)
         return server
     }
 
