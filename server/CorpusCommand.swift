@@ -66,11 +66,9 @@ extension GlossServerCommand {
 
             func run() async throws {
                 if !yes {
-                    guard isatty(STDIN_FILENO) == 1 else { throw ServerCommandError.confirmationNeeded(name) }
-                    print("Type the corpus name (\(name)) to delete it and everything in it: ", terminator: "")
-                    guard readLine()?.trimmingCharacters(in: .whitespaces) == name else {
-                        throw ServerCommandError.confirmationNeeded(name)
-                    }
+                    try Confirmation.typed(
+                        name, prompt: "Type the corpus name (\(name)) to delete it and everything in it: ",
+                        otherwise: .confirmationNeeded(name))
                 }
                 let corpus = try await storage.with { try await $0.deleteCorpus(name: name) }
                 print("Deleted corpus \(corpus.name) and its \(corpus.changes) changes")

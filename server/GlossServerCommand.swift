@@ -62,9 +62,6 @@ struct StorageOptions: ParsableArguments {
         return environment?.isEmpty == false ? environment : nil
     }
 
-    /// Where the data is, for messages.
-    var location: String { postgresURL.map(PostgresURLText.redacted) ?? data }
-
     func open() async throws -> any Storage {
         guard let url = postgresURL else { return try openSQLite() }
         do {
@@ -118,6 +115,16 @@ enum PostgresURLText {
         guard var components = URLComponents(string: url), components.password != nil else { return url }
         components.password = "***"
         return components.string ?? url
+    }
+}
+
+/// Asks, on a terminal, for `expected` to be typed before something that cannot be undone.
+/// Without a terminal it does not ask: the caller's `--yes` is the only way through.
+enum Confirmation {
+    static func typed(_ expected: String, prompt: String, otherwise refusal: ServerCommandError) throws {
+        guard isatty(STDIN_FILENO) == 1 else { throw refusal }
+        print(prompt, terminator: "")
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == expected else { throw refusal }
     }
 }
 

@@ -26,11 +26,9 @@ extension GlossServerCommand {
 
         func run() async throws {
             if !yes {
-                guard isatty(STDIN_FILENO) == 1 else { throw ServerCommandError.restoreNeedsConfirmation }
-                print("Everything in \(storage.data) will be replaced by \(from). Type 'restore' to go on: ", terminator: "")
-                guard readLine()?.trimmingCharacters(in: .whitespaces) == "restore" else {
-                    throw ServerCommandError.restoreNeedsConfirmation
-                }
+                try Confirmation.typed(
+                    "restore", prompt: "Everything in \(storage.data) will be replaced by \(from). Type 'restore' to go on: ",
+                    otherwise: .restoreNeedsConfirmation)
             }
             let corpora = try storage.openSQLite().restore(from: from)
             let total = corpora.reduce(0) { $0 + $1.changes }

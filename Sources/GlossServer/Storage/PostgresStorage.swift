@@ -57,7 +57,7 @@ public final class PostgresStorage: Storage {
                             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                         }
                         try await connection.query(
-                            "INSERT INTO gloss_migrations (name, applied_at) VALUES (\(migration.name), \(SQLiteStorage.now()))", logger: logger)
+                            "INSERT INTO gloss_migrations (name, applied_at) VALUES (\(migration.name), \(StoredValues.now()))", logger: logger)
                     }
                 }
             } catch {
@@ -79,10 +79,10 @@ public final class PostgresStorage: Storage {
 
     public func createCorpus(name: String) async throws -> Corpus {
         guard Names.isValid(name) else { throw StorageError.invalidName(name) }
-        let created = SQLiteStorage.now()
+        let created = StoredValues.now()
         let rows = try await client.query(
             """
-            INSERT INTO corpora (name, created_at, epoch) VALUES (\(name), \(created), \(SQLiteStorage.newEpoch()))
+            INSERT INTO corpora (name, created_at, epoch) VALUES (\(name), \(created), \(StoredValues.newEpoch()))
             ON CONFLICT (name) DO NOTHING RETURNING id
             """, logger: logger)
         for try await id in rows.decode(Int64.self) { return Corpus(id: id, name: name, createdAt: created, changes: 0) }
@@ -100,7 +100,7 @@ public final class PostgresStorage: Storage {
 
     public func createToken(corpus: String, user: String, scope: Scope, hash: String) async throws -> TokenRecord {
         guard Names.isValid(user) else { throw StorageError.invalidName(user) }
-        let created = SQLiteStorage.now()
+        let created = StoredValues.now()
         let rows = try await client.query(
             """
             INSERT INTO tokens (corpus_id, user_name, scope, hash, created_at)
@@ -138,7 +138,7 @@ public final class PostgresStorage: Storage {
 
     public func revokeToken(id: Int64) async throws -> TokenRecord {
         try await client.query(
-            "UPDATE tokens SET revoked_at = COALESCE(revoked_at, \(SQLiteStorage.now())) WHERE id = \(id)", logger: logger)
+            "UPDATE tokens SET revoked_at = COALESCE(revoked_at, \(StoredValues.now())) WHERE id = \(id)", logger: logger)
         let rows = try await client.query(
             """
             SELECT t.id, c.name, t.user_name, t.scope, t.created_at, t.revoked_at FROM tokens t JOIN corpora c ON c.id = t.corpus_id
@@ -239,7 +239,7 @@ public final class PostgresStorage: Storage {
             let kinds = plan.fresh.map(\.change.kind.rawValue)
             let changed = plan.fresh.map(\.change.entity)
             let wires = plan.fresh.map(\.wire)
-            let received = SQLiteStorage.now()
+            let received = StoredValues.now()
             try await connection.query(
                 """
                 INSERT INTO changes (corpus_id, position, replica, seq, kind, entity, wire, received_at)
@@ -303,7 +303,7 @@ public final class PostgresStorage: Storage {
                 ids.append(id)
             }
             for id in ids {
-                try await connection.query("UPDATE corpora SET epoch = \(SQLiteStorage.newEpoch()) WHERE id = \(id)", logger: logger)
+                try await connection.query("UPDATE corpora SET epoch = \(StoredValues.newEpoch()) WHERE id = \(id)", logger: logger)
             }
         }
         return try await corpora()

@@ -74,7 +74,7 @@ public final class SQLiteStorage: Storage {
     func renewAllEpochs() throws -> [Corpus] {
         try pool.write { db in
             for id in try Int64.fetchAll(db, sql: "SELECT id FROM corpora") {
-                try db.execute(sql: "UPDATE corpora SET epoch = ? WHERE id = ?", arguments: [Self.newEpoch(), id])
+                try db.execute(sql: "UPDATE corpora SET epoch = ? WHERE id = ?", arguments: [StoredValues.newEpoch(), id])
             }
             return try Row.fetchAll(db, sql: "SELECT id, name, created_at, last_position FROM corpora ORDER BY name").map { row in
                 Corpus(id: row["id"], name: row["name"], createdAt: row["created_at"], changes: row["last_position"])
@@ -82,13 +82,7 @@ public final class SQLiteStorage: Storage {
         }
     }
 
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
-    /// A new corpus epoch: 128 random bits in hex.
-    static func newEpoch() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
-    }
 
     public func createCorpus(name: String) async throws -> Corpus {
         guard Names.isValid(name) else { throw StorageError.invalidName(name) }
@@ -96,9 +90,9 @@ public final class SQLiteStorage: Storage {
             if try Int64.fetchOne(db, sql: "SELECT id FROM corpora WHERE name = ?", arguments: [name]) != nil {
                 throw StorageError.corpusExists(name)
             }
-            let created = Self.now()
+            let created = StoredValues.now()
             try db.execute(
-                sql: "INSERT INTO corpora (name, created_at, epoch) VALUES (?, ?, ?)", arguments: [name, created, Self.newEpoch()])
+                sql: "INSERT INTO corpora (name, created_at, epoch) VALUES (?, ?, ?)", arguments: [name, created, StoredValues.newEpoch()])
             return Corpus(id: db.lastInsertedRowID, name: name, createdAt: created, changes: 0)
         }
     }
@@ -117,7 +111,7 @@ public final class SQLiteStorage: Storage {
             guard let corpusID = try Int64.fetchOne(db, sql: "SELECT id FROM corpora WHERE name = ?", arguments: [corpus]) else {
                 throw StorageError.unknownCorpus(corpus)
             }
-            let created = Self.now()
+            let created = StoredValues.now()
             try db.execute(
                 sql: "INSERT INTO tokens (corpus_id, user, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [corpusID, user, scope.rawValue, hash, created])
@@ -144,7 +138,7 @@ public final class SQLiteStorage: Storage {
     public func revokeToken(id: Int64) async throws -> TokenRecord {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", arguments: [Self.now(), id])
+                sql: "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", arguments: [StoredValues.now(), id])
             guard db.changesCount > 0, let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -217,7 +211,7 @@ public final class SQLiteStorage: Storage {
                 concurrent: plan.concurrent)
             guard !plan.fresh.isEmpty else { return result }
 
-            let received = Self.now()
+            let received = StoredValues.now()
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO changes (corpus_id, position, replica, seq, kind, entity, wire, received_at)

@@ -1,4 +1,5 @@
 public import GlossCore
+import Foundation
 
 /// What a token may do in its corpus.
 public enum Scope: String, Sendable, CaseIterable, Comparable {
@@ -159,5 +160,17 @@ public enum Names {
             (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }
+    }
+}
+
+/// Values both storage backends write the same way.
+enum StoredValues {
+    /// A timestamp for `created_at`, `received_at` and the like: ISO 8601, UTC.
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+
+    /// A new corpus epoch: 128 random bits in hex.
+    static func newEpoch() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
     }
 }

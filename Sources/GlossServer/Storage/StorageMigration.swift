@@ -37,7 +37,7 @@ public enum StorageMigration {
         guard existing == 0 else { throw Failure.targetNotEmpty(corpora: existing) }
         let logger = target.logger
         try await target.transaction { connection in
-            let corpora = try await source.pool.read { db in
+            let corpora = try source.pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT id, name, created_at, last_position, epoch FROM corpora ORDER BY id")
             }
             for row in corpora {
@@ -51,7 +51,7 @@ public enum StorageMigration {
                     logger: logger)
             }
             summary.corpora = corpora.count
-            let tokens = try await source.pool.read { db in
+            let tokens = try source.pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT id, corpus_id, user, scope, hash, created_at, revoked_at FROM tokens ORDER BY id")
             }
             for row in tokens {
@@ -73,7 +73,7 @@ public enum StorageMigration {
             try await connection.query("SELECT setval('corpora_id_seq', GREATEST(COALESCE(MAX(id), 0), 1)) FROM corpora", logger: logger)
             try await connection.query("SELECT setval('tokens_id_seq', GREATEST(COALESCE(MAX(id), 0), 1)) FROM tokens", logger: logger)
 
-            let replicas = try await source.pool.read { db in
+            let replicas = try source.pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT corpus_id, replica, user, max_seq FROM replicas")
             }
             for row in replicas {
@@ -90,7 +90,7 @@ public enum StorageMigration {
             // Changes, a chunk at a time in key order, so memory stays bounded by the chunk.
             var after: (corpus: Int64, position: Int64) = (0, 0)
             while true {
-                let rows = try await source.pool.read { [after] db in
+                let rows = try source.pool.read { [after] db in
                     try Row.fetchAll(
                         db,
                         sql: """
@@ -117,7 +117,7 @@ public enum StorageMigration {
                 after = (last["corpus_id"], last["position"])
             }
 
-            let frontier = try await source.pool.read { db in
+            let frontier = try source.pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT corpus_id, kind, entity, replica, seq, clock FROM frontier")
             }
             for start in stride(from: 0, to: frontier.count, by: chunk) {
