@@ -20,7 +20,8 @@ extension GlossServerCommand {
 
         func run() async throws {
             let corpora = try await storage.with { try await $0.renewEpochs() }
-            print("Renewed the epochs of \(corpora.count) corpora; replicas start over on their next sync")
+            let count = corpora.count == 1 ? "1 corpus" : "\(corpora.count) corpora"
+            print("Renewed the epoch of \(count); replicas start over on their next sync")
         }
     }
 }

@@ -14,8 +14,8 @@ import Testing
         return store
     }
 
-    @Test func anAdminSharesTheCorpusWithAReadTokenAndRevokesIt() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func anAdminSharesTheCorpusWithAReadTokenAndRevokesIt(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let admin = try await Self.adminReplica(server, directory)
             let info = try await admin.object(["corpus", "info"])
             #expect(info["name"] as? String == server.corpus)
@@ -52,8 +52,8 @@ import Testing
         }
     }
 
-    @Test func tokenManagementNeedsScopeAdmin() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func tokenManagementNeedsScopeAdmin(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let writer = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             #expect(try await writer.object(["corpus", "info"])["scope"] as? String == "write")
             for arguments in [["tokens", "list"], ["tokens", "create", "--user", "eren"], ["tokens", "revoke", "1"], ["corpus", "delete", "news"]] {
@@ -63,8 +63,8 @@ import Testing
         }
     }
 
-    @Test func deletingTheRemoteCorpusNeedsItsNameAndKeepsTheLocalCopy() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func deletingTheRemoteCorpusNeedsItsNameAndKeepsTheLocalCopy(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let admin = try await Self.adminReplica(server, directory)
             let before = try await admin.snapshot()
             expectCleanFailure(try await admin.run(["corpus", "delete", "sports"]), mentions: ["news"])

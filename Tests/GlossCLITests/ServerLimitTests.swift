@@ -3,8 +3,8 @@ import Testing
 
 /// `gloss-server serve --max-…` bounds, seen from a real client.
 @Suite struct ServerLimitTests {
-    @Test func aSmallerBatchLimitIsMetByTheClientHalvingItsBatches() async throws {
-        try await withSyncServer(serveArguments: ["--max-batch-changes", "3"]) { server, directory in
+    @Test(arguments: SyncBackend.enabled) func aSmallerBatchLimitIsMetByTheClientHalvingItsBatches(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend, serveArguments: ["--max-batch-changes", "3"]) { server, directory in
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             try await a.ok(["import", Fixtures.seedPath])
             let article = try #require(try await a.objects(["articles"]).first?["id"] as? String)
@@ -28,8 +28,8 @@ import Testing
         }
     }
 
-    @Test func aNoteOverTheServersLimitIsRefusedNamingTheFieldAndKeptOnTheClient() async throws {
-        try await withSyncServer(serveArguments: ["--max-note-length", "8"]) { server, directory in
+    @Test(arguments: SyncBackend.enabled) func aNoteOverTheServersLimitIsRefusedNamingTheFieldAndKeptOnTheClient(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend, serveArguments: ["--max-note-length", "8"]) { server, directory in
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             try await a.ok(["import", Fixtures.seedPath])
             let article = try #require(try await a.objects(["articles"]).first?["id"] as? String)

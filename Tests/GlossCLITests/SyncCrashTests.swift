@@ -63,8 +63,8 @@ import Testing
 
     // MARK: 5. The server dies mid-sync
 
-    @Test func aServerKilledMidSyncAndRestartedLosesAndDuplicatesNothing() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func aServerKilledMidSyncAndRestartedLosesAndDuplicatesNothing(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let corpus = try await generatedCorpus(articles: Self.articles, annotations: Self.annotations, in: directory)
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
@@ -113,8 +113,8 @@ import Testing
 
     // MARK: 6. The client dies mid-pull
 
-    @Test func aClientKilledMidPullResumesWithoutDuplicates() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func aClientKilledMidPullResumesWithoutDuplicates(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let corpus = try await generatedCorpus(articles: Self.articles, annotations: Self.annotations, in: directory)
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             let b = try await Store.replica("bora", user: "bora", server: server, in: directory)

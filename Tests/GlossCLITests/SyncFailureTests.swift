@@ -30,8 +30,8 @@ import Testing
             sourceLocation: sourceLocation)
     }
 
-    @Test func aWrongTokenFailsCleanly() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func aWrongTokenFailsCleanly(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let a = try await Self.replicaWithAnUnpushedEdit(server, directory)
             let stored = try await server.storedChanges()
             try await a.ok(["remote", "set", server.url, "--corpus", server.corpus, "--token", "gloss_not-a-real-token-0123456789"])
@@ -53,8 +53,8 @@ import Testing
         }
     }
 
-    @Test func anUnknownCorpusFailsCleanly() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func anUnknownCorpusFailsCleanly(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let a = try await Self.replicaWithAnUnpushedEdit(server, directory)
             let token = try await server.token(user: "ayse")
             try await a.ok(["remote", "set", server.url, "--corpus", "no-such-corpus", "--token", token])
@@ -63,8 +63,8 @@ import Testing
         }
     }
 
-    @Test func aServerThatIsDownFailsCleanly() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func aServerThatIsDownFailsCleanly(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let a = try await Self.replicaWithAnUnpushedEdit(server, directory)
             try await server.stop()
             #expect(!server.isRunning)

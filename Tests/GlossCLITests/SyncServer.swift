@@ -240,14 +240,42 @@ final class SyncServer: @unchecked Sendable {
     }
 }
 
-/// Runs `body` with a fresh server (corpus `corpus`) in a fresh temporary directory; stops
-/// the server with SIGTERM afterwards, whatever happened, and checks that it exits.
+/// The storage a test's `gloss-server` runs on. End-to-end tests take `SyncBackend.enabled`
+/// as arguments, so each runs on the embedded SQLite default and — when
+/// `GLOSS_TEST_POSTGRES_URL` is set (`.ci/run` sets it) — again on PostgreSQL.
+enum SyncBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+
+    static let enabled: [SyncBackend] = PostgresDatabase.baseURL == nil ? [.sqlite] : [.sqlite, .postgres]
+}
+
+/// Runs `body` with a fresh server (corpus `corpus`) on `backend` in a fresh temporary
+/// directory (and, for PostgreSQL, a fresh database); stops the server with SIGTERM
+/// afterwards, whatever happened, and checks that it exits.
 func withSyncServer<T>(
-    corpus: String = "news", serveArguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
+    on backend: SyncBackend = .sqlite, corpus: String = "news", serveArguments: [String] = [],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (SyncServer, TemporaryDirectory) async throws -> T
+) async throws -> T {
+    switch backend {
+    case .sqlite:
+        return try await withSyncServer(postgresURL: nil, corpus: corpus, serveArguments: serveArguments, sourceLocation: sourceLocation, body)
+    case .postgres:
+        return try await PostgresDatabase.with { url in
+            try await withSyncServer(postgresURL: url, corpus: corpus, serveArguments: serveArguments, sourceLocation: sourceLocation, body)
+        }
+    }
+}
+
+private func withSyncServer<T>(
+    postgresURL: String?, corpus: String, serveArguments: [String], sourceLocation: SourceLocation,
     _ body: (SyncServer, TemporaryDirectory) async throws -> T
 ) async throws -> T {
     try await withTemporaryDirectory { directory in
-        let server = try await SyncServer.start(in: directory, corpus: corpus, serveArguments: serveArguments)
+        let server = try await SyncServer.start(in: directory, corpus: corpus, serveArguments: serveArguments, postgresURL: postgresURL)
         let value: T
         do {
             value = try await body(server, directory)
@@ -313,7 +341,7 @@ extension Store {
 
 /// `scripts/gen-corpus`: a JSONL of `articles` articles and `annotations` annotations.
 func generatedCorpus(articles: Int, annotations: Int, seed: Int = 7, in directory: TemporaryDirectory) async throws -> URL {
-    let out = directory.file("generated-\(articles)-\(annotations).jsonl")
+    let out = directory.file("generated-\(articles)-\(annotations)-\(seed).jsonl")
     let script = Fixtures.packageRoot.appendingPathComponent("scripts/gen-corpus").path
     let result = try await Runner.tool(
         "python3",

@@ -37,8 +37,8 @@ import Testing
 
     // MARK: 1. Two replicas
 
-    @Test func concurrentEditsToDifferentFieldsMerge() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func concurrentEditsToDifferentFieldsMerge(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let pair = try await Self.pair(server, directory)
             // Offline on both: A changes the note, B the label and a tag.
             try await pair.a.ok(["edit", pair.annotation, "--note", "Ayşe'nin notu: doğu yakası"])
@@ -60,8 +60,8 @@ import Testing
         }
     }
 
-    @Test func concurrentEditsToTheSameFieldAreAConflictOnEveryReplica() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func concurrentEditsToTheSameFieldAreAConflictOnEveryReplica(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let pair = try await Self.pair(server, directory)
             try await pair.a.ok(["edit", pair.annotation, "--note", "A: sivil kayıp yok"])
             try await pair.b.ok(["edit", pair.annotation, "--note", "B: iki sivil öldü"])
@@ -86,8 +86,8 @@ import Testing
         }
     }
 
-    @Test func anEditAgainstADeleteIsAConflict() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func anEditAgainstADeleteIsAConflict(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let pair = try await Self.pair(server, directory)
             try await pair.a.ok(["edit", pair.annotation, "--note", "silinmemeli"])
             try await pair.b.ok(["delete", pair.annotation])
@@ -111,8 +111,8 @@ import Testing
         }
     }
 
-    @Test func aResolutionOnOneReplicaEndsTheConflictEverywhere() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func aResolutionOnOneReplicaEndsTheConflictEverywhere(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let pair = try await Self.pair(server, directory)
             try await pair.a.ok(["edit", pair.annotation, "--note", "A'nın okuması"])
             try await pair.b.ok(["edit", pair.annotation, "--note", "B'nin okuması"])
@@ -144,8 +144,8 @@ import Testing
     /// A replica that pulls a conflict together with its resolution ends with no open
     /// conflict, so its sync must not report one ("1 new conflict … see them with 'gloss
     /// conflicts'", which then lists none).
-    @Test func aReplicaPullingAConflictAndItsResolutionReportsNoNewConflict() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func aReplicaPullingAConflictAndItsResolutionReportsNoNewConflict(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let pair = try await Self.pair(server, directory)
             try await pair.a.ok(["edit", pair.annotation, "--note", "A"])
             try await pair.b.ok(["edit", pair.annotation, "--note", "B"])
@@ -168,8 +168,8 @@ import Testing
 
     // MARK: 2. Three replicas converge
 
-    @Test func threeReplicasConvergeToByteIdenticalExports() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func threeReplicasConvergeToByteIdenticalExports(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
             let c = try await Store.replica("cem", user: "cem", server: server, in: directory)
@@ -223,8 +223,8 @@ import Testing
 
     // MARK: 3. The same article imported twice
 
-    @Test func theSameSeedImportedOnTwoReplicasIsOneArticle() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func theSameSeedImportedOnTwoReplicasIsOneArticle(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
             try await a.ok(["import", Fixtures.seedPath])
@@ -247,8 +247,8 @@ import Testing
 
     // MARK: 4. A sync with nothing new
 
-    @Test func aSyncWithNothingNewSendsAtMostTwoRequests() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func aSyncWithNothingNewSendsAtMostTwoRequests(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let corpus = try await generatedCorpus(articles: 3, annotations: 300, in: directory)
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
@@ -270,8 +270,8 @@ import Testing
 
     // MARK: 8. Status
 
-    @Test func statusShowsTheRemoteAndWhatIsUnpushed() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func statusShowsTheRemoteAndWhatIsUnpushed(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             try await a.ok(["import", Fixtures.seedPath])
             let article = try #require(try await a.objects(["articles"]).first?["id"] as? String)
@@ -304,8 +304,8 @@ import Testing
 
     // MARK: 9. Who wrote what
 
-    @Test func theLogShowsTheUserWhoPushedEachChange() async throws {
-        try await withSyncServer { server, directory in
+    @Test(arguments: SyncBackend.enabled) func theLogShowsTheUserWhoPushedEachChange(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
             // The replica's own name differs from the token's user: the server's word counts.
             let a = try await Store.replica("laptop-of-a", user: "ayse", server: server, in: directory)
             let b = try await Store.replica("desktop-of-b", user: "bora", server: server, in: directory)
