@@ -90,8 +90,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case backupExists(String)
     /// A file to restore from is not a gloss-server backup.
     case notABackup(String, String)
-    /// A PostgreSQL URL that cannot be used.
-    case invalidPostgresURL(String)
+    /// A PostgreSQL URL that cannot be used, and why.
+    case invalidPostgresURL(String, reason: String)
 
     public var description: String {
         switch self {
@@ -109,8 +109,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "a replica can push only to the corpus it pulls from (to move a corpus, copy the server's data)"
         case .dotConflict(let dot):
             return "change \(dot) differs from the change already stored under that dot; a dot names one change forever: run 'gloss doctor' on the replica"
-        case .invalidPostgresURL:
-            return "the PostgreSQL URL is not of the form postgres://USER:PASSWORD@HOST:PORT/DATABASE[?sslmode=disable|prefer|require]"
+        case .invalidPostgresURL(_, let reason):
+            return "unusable PostgreSQL URL: \(reason); write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+                + "[?sslmode=disable|prefer|require&connect_timeout=SECONDS&pool_max=CONNECTIONS&application_name=NAME]"
         case .backupExists(let file): return "\(file) already exists; give a new file name to back up into"
         case .notABackup(let file, let reason):
             return "\(file) is not a gloss-server backup (\(reason)); give a file made by 'gloss-server backup'"
