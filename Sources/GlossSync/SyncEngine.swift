@@ -6,7 +6,7 @@ import Foundation
 public struct SyncReport: Sendable, Hashable {
     /// Local changes the server newly stored in this sync.
     public var pushed = 0
-    /// Changes received from the server (this replica's own included).
+    /// Changes received from the server (never this replica's own: the pull leaves them out).
     public var pulled = 0
     /// Pulled changes that were new here and changed an entity.
     public var applied = 0
@@ -147,10 +147,12 @@ public final class SyncEngine {
         let state = try store.remote()
         var cursor = state?.cursor ?? 0
         var known = state?.epoch
+        // The replica holds its own changes already: the server passes over them.
+        let own = "&exclude=\(try store.replicaInfo().id)"
         while true {
             let wait = options.wait > 0 ? "&wait=\(options.wait)" : ""
             let response = try send(
-                HTTPRequest(method: .get, path: corpusPath + "?after=\(cursor)&limit=\(options.pageSize)" + wait, headers: headers))
+                HTTPRequest(method: .get, path: corpusPath + "?after=\(cursor)&limit=\(options.pageSize)" + own + wait, headers: headers))
             guard response.status == 200 else { throw Self.failure(response, corpus: remote.corpus) }
             let page = try Self.parsePage(response.body, after: cursor, limit: options.pageSize)
             if let known, known != page.epoch {

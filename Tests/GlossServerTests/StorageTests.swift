@@ -33,7 +33,7 @@ import Testing
             // The same data read by a second storage, as another server process would.
             let reopened = try await server.reopen()
             #expect(try await reopened.check() == [])
-            let page = try await reopened.pull(corpusID: corpusID(server), after: 0, limit: 10, maxBytes: 1 << 20)
+            let page = try await reopened.pull(corpusID: corpusID(server), after: 0, limit: 10, maxBytes: 1 << 20, excluding: nil)
             #expect(page.changes.count == 3)
             #expect(page.cursor == 3)
             #expect(page.more == false)

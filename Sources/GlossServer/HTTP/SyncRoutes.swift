@@ -82,17 +82,28 @@ struct SyncRoutes {
         let after = try integer("after", default: 0, range: 0...Int64.max)
         let limit = Int(try integer("limit", default: Int64(limits.defaultPageChanges), range: 1...Int64(limits.maxPageChanges)))
         let wait = try integer("wait", default: 0, range: 0...Int64(limits.maxWaitSeconds))
+        var excluding: ReplicaID?
+        if let text = query["exclude"] {
+            // Only the canonical spelling, as in every other place a replica id is sent.
+            guard let replica = ReplicaID(String(text)), replica.description == text else {
+                throw APIError.badRequest("'exclude' must be a replica id: 26 uppercase Crockford base32 characters")
+            }
+            excluding = replica
+        }
+        func readPage() async throws -> PullPage {
+            try await storage.pull(corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes, excluding: excluding)
+        }
 
-        var page = try await storage.pull(corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes)
-        if page.changes.isEmpty, wait > 0 {
+        var page = try await readPage()
+        // A page that only passed over the puller's own changes still moved the cursor:
+        // that is an answer too.
+        if page.changes.isEmpty, page.cursor == after, wait > 0 {
             // Long poll: look again until something arrives or the wait is over.
             let deadline = ContinuousClock.now + .seconds(wait)
             // A server that is stopping answers long polls at once instead of holding its stop.
-            while page.changes.isEmpty, ContinuousClock.now < deadline, !Task.isShuttingDownGracefully {
+            while page.changes.isEmpty, page.cursor == after, ContinuousClock.now < deadline, !Task.isShuttingDownGracefully {
                 try await Task.sleep(for: .milliseconds(200))
-                if try await storage.latestPosition(corpusID: grant.corpusID) > after {
-                    page = try await storage.pull(corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes)
-                }
+                if try await storage.latestPosition(corpusID: grant.corpusID) > after { page = try await readPage() }
             }
         }
         metrics.recordPull(changes: page.changes.count)

@@ -277,23 +277,22 @@ public final class PostgresStorage: Storage {
         }
     }
 
-    public func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int) async throws -> PullPage {
+    public func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int, excluding: ReplicaID?) async throws -> PullPage {
+        let excluded = excluding?.description ?? ""  // no replica id is empty
         let rows = try await client.query(
-            "SELECT position, wire FROM changes WHERE corpus_id = \(corpusID) AND position > \(after) ORDER BY position LIMIT \(limit + 1)",
+            """
+            SELECT position, replica, CASE WHEN replica = \(excluded) THEN NULL ELSE wire END
+            FROM changes WHERE corpus_id = \(corpusID) AND position > \(after) ORDER BY position
+            LIMIT \(Int64(PullPageBuilder.scanLimit(limit: limit) + 1))
+            """,
             logger: logger)
-        var page = PullPage(changes: [], cursor: after, more: false)
-        var bytes = 0
-        for try await (position, wire) in rows.decode((Int64, String).self) {
-            if page.more { continue }  // drain the rest of the result
-            if page.changes.count == limit || (!page.changes.isEmpty && bytes + wire.utf8.count > maxBytes) {
-                page.more = true
-                continue
-            }
-            bytes += wire.utf8.count
-            page.changes.append(wire)
-            page.cursor = position
+        var builder = PullPageBuilder(after: after, limit: limit, maxBytes: maxBytes, excluding: excluding?.description)
+        var full = false
+        for try await (position, replica, wire) in rows.decode((Int64, String, String?).self) {
+            // The rest of the result is drained, not used.
+            if !full { full = !builder.add(position: position, replica: replica, wire: wire) }
         }
-        return page
+        return builder.page
     }
 
     public func renewEpochs() async throws -> [Corpus] {

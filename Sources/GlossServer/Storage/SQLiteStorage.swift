@@ -288,24 +288,19 @@ public final class SQLiteStorage: Storage {
         return result
     }
 
-    public func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int) async throws -> PullPage {
+    public func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int, excluding: ReplicaID?) async throws -> PullPage {
         try await pool.read { db in
+            // The excluded replica's wire is not even read (no replica id is empty).
             let cursor = try Row.fetchCursor(
-                db, sql: "SELECT position, wire FROM changes WHERE corpus_id = ? AND position > ? ORDER BY position LIMIT ?",
-                arguments: [corpusID, after, limit + 1])
-            var page = PullPage(changes: [], cursor: after, more: false)
-            var bytes = 0
-            while let row = try cursor.next() {
-                let wire: String = row["wire"]
-                if page.changes.count == limit || (!page.changes.isEmpty && bytes + wire.utf8.count > maxBytes) {
-                    page.more = true
-                    break
-                }
-                bytes += wire.utf8.count
-                page.changes.append(wire)
-                page.cursor = row["position"]
-            }
-            return page
+                db.cachedStatement(
+                    sql: """
+                        SELECT position, replica, CASE WHEN replica = ? THEN NULL ELSE wire END AS wire
+                        FROM changes WHERE corpus_id = ? AND position > ? ORDER BY position LIMIT ?
+                        """),
+                arguments: [excluding?.description ?? "", corpusID, after, PullPageBuilder.scanLimit(limit: limit) + 1])
+            var builder = PullPageBuilder(after: after, limit: limit, maxBytes: maxBytes, excluding: excluding?.description)
+            while let row = try cursor.next(), builder.add(position: row["position"], replica: row["replica"], wire: row["wire"]) {}
+            return builder.page
         }
     }
 

@@ -72,6 +72,57 @@ public struct PullPage: Sendable {
     public var more: Bool
 }
 
+/// Builds a pull page from rows read in position order, so both backends page alike.
+///
+/// Rows of the `excluding` replica (the puller's own changes, which it already holds)
+/// are passed over: the cursor moves past them but their wire is not sent. A page passes
+/// over at most ``scanLimit(limit:)`` rows, so a replica pulling after a big push of its
+/// own gets short (even empty) pages whose cursor still moves, never one unbounded scan.
+struct PullPageBuilder {
+    let limit: Int
+    let maxBytes: Int
+    let excluding: String?
+    private(set) var page: PullPage
+    private var bytes = 0
+    private var scanned = 0
+
+    /// How many rows a page may read: `limit` changes to send, or ten times as many of the
+    /// puller's own to pass over.
+    static func scanLimit(limit: Int) -> Int { limit * 10 }
+
+    init(after: Int64, limit: Int, maxBytes: Int, excluding: String?) {
+        self.limit = limit
+        self.maxBytes = maxBytes
+        self.excluding = excluding
+        page = PullPage(changes: [], cursor: after, more: false)
+    }
+
+    /// Takes the next row (`wire` may be `nil` for a row of the excluded replica); returns
+    /// `false`, having set `more`, when the page is full and this row belongs to the next.
+    mutating func add(position: Int64, replica: String, wire: String?) -> Bool {
+        if page.more { return false }
+        guard scanned < Self.scanLimit(limit: limit) else {
+            page.more = true
+            return false
+        }
+        if replica == excluding {
+            scanned += 1
+            page.cursor = position
+            return true
+        }
+        let wire = wire ?? ""
+        if page.changes.count == limit || (!page.changes.isEmpty && bytes + wire.utf8.count > maxBytes) {
+            page.more = true
+            return false
+        }
+        scanned += 1
+        bytes += wire.utf8.count
+        page.changes.append(wire)
+        page.cursor = position
+        return true
+    }
+}
+
 /// Why the storage refused a request. The HTTP layer turns each into a 4xx.
 public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case corpusExists(String)
@@ -139,8 +190,9 @@ public protocol Storage: Sendable {
     /// Stores a replica's batch (its changes in seq order), merging each into its
     /// entity's frontier, in one transaction.
     func push(corpusID: Int64, user: String, replica: ReplicaID, changes: [IncomingChange]) async throws -> PushResult
-    /// Changes after `after`, at most `limit` of them and about `maxBytes` (always at least one).
-    func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int) async throws -> PullPage
+    /// Changes after `after`, at most `limit` of them and about `maxBytes` (always at least
+    /// one), leaving out those of replica `excluding` (see ``PullPageBuilder``).
+    func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int, excluding: ReplicaID?) async throws -> PullPage
     /// The latest position of a corpus.
     func latestPosition(corpusID: Int64) async throws -> Int64
     /// Checks the stored data; returns the problems found (none when healthy).
