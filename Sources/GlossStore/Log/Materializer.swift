@@ -67,26 +67,33 @@ enum Materializer {
 
     /// Updates the frontier and derived tables for a change already in the log.
     static func integrate(_ change: Change, version: Version, _ db: Database, frontier known: Frontier? = nil) throws -> Outcome {
-        var frontier = try known ?? ChangeLog.frontier(kind: change.kind, entity: change.entity, db)
+        // An entity's derived row and its frontier are written together, so one lookup
+        // says whether the entity is new here; a new one (most changes of a first sync or
+        // an import) needs no frontier read and nothing of it deleted.
+        let conflicted = try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT conflicts IS NOT NULL FROM entities WHERE kind = ? AND id = ?"),
+            arguments: [change.kind.rawValue, change.entity])
+        let isNew = conflicted == nil
+        var frontier = try known ?? (isNew ? Frontier() : ChangeLog.frontier(kind: change.kind, entity: change.entity, db))
         if case .dominated = frontier.insert(version) {
             // A late ancestor can still change which common ancestor a conflicted merge
             // uses; re-deriving keeps the view independent of arrival order.
             if frontier.versions.count > 1 { try materialize(kind: change.kind, entity: change.entity, frontier: frontier, db) }
             return .dominated
         }
-        let wasConflicted = try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT conflicts IS NOT NULL FROM entities WHERE kind = ? AND id = ?"),
-            arguments: [change.kind.rawValue, change.entity]) ?? false
         let article = change.kind == .annotation ? try ArticleDeletion.article(of: change.entity, version: version, db) : nil
-        try saveFrontier(frontier, kind: change.kind, entity: change.entity, db)
-        let view = try materialize(kind: change.kind, entity: change.entity, frontier: frontier, db)
+        try saveFrontier(frontier, kind: change.kind, entity: change.entity, isNew: isNew, db)
+        let view = try materialize(kind: change.kind, entity: change.entity, frontier: frontier, isNew: isNew, db)
         if let article { try ArticleDeletion.refreshIfDeleted(article: article, db) }
-        return .applied(newConflict: !wasConflicted && view.isConflicted)
+        return .applied(newConflict: conflicted != true && view.isConflicted)
     }
 
-    static func saveFrontier(_ frontier: Frontier, kind: EntityKind, entity: String, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM frontier WHERE kind = ? AND entity = ?")
-            .execute(arguments: [kind.rawValue, entity])
+    /// Replaces the entity's frontier rows (`isNew`: it has none yet).
+    static func saveFrontier(_ frontier: Frontier, kind: EntityKind, entity: String, isNew: Bool = false, _ db: Database) throws {
+        if !isNew {
+            try db.cachedStatement(sql: "DELETE FROM frontier WHERE kind = ? AND entity = ?")
+                .execute(arguments: [kind.rawValue, entity])
+        }
         let insert = try db.cachedStatement(sql: "INSERT INTO frontier (kind, entity, replica, seq) VALUES (?, ?, ?, ?)")
         for dot in frontier.dots {
             try insert.execute(arguments: [kind.rawValue, entity, dot.replica.description, Int64(dot.seq)])
@@ -104,9 +111,10 @@ enum Materializer {
         return view
     }
 
-    /// Rewrites the derived rows of one entity from its frontier.
+    /// Rewrites the derived rows of one entity from its frontier (`isNew`: the entity has
+    /// no derived rows yet, so there is no search row to remove).
     @discardableResult
-    static func materialize(kind: EntityKind, entity: String, frontier: Frontier, _ db: Database) throws -> EntityView {
+    static func materialize(kind: EntityKind, entity: String, frontier: Frontier, isNew: Bool = false, _ db: Database) throws -> EntityView {
         let view = try self.view(kind: kind, entity: entity, frontier: frontier, db)
         let times = frontier.versions.map(\.timestamp.wallMilliseconds)
         let rowID = try Int64.fetchOne(
@@ -124,7 +132,7 @@ enum Materializer {
                 kind.rawValue, entity, view.isDeleted, ConflictRecord.json(for: view),
                 times.min() ?? 0, times.max() ?? 0,
             ])!
-        try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID])
+        if !isNew { try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID]) }
         switch kind {
         case .article: try materializeArticle(entity, view: view, searchRow: rowID, db)
         case .annotation: try materializeAnnotation(entity, view: view, searchRow: rowID, db)
