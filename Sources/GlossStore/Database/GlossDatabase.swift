@@ -48,8 +48,10 @@ public struct GlossDatabase: Sendable {
         configuration.prepareDatabase { db in
             // WAL (from DatabasePool) with FULL sync: a committed change survives power loss too.
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // 32 MiB of page cache: imports and syncs touch the same article pages repeatedly.
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // 8 MiB of page cache per connection holds the pages a sync or an import touches
+            // again and again; the rest comes from the OS cache. 32 MiB cost 25 MB of RSS in
+            // a first sync of 20,000 changes (81 → 56 MB) and no time (user 6.2 → 5.5 s).
+            try db.execute(sql: "PRAGMA cache_size = -8192")
         }
         return configuration
     }
