@@ -39,18 +39,19 @@ import Testing
     }
 
     /// Everything both replicas and the server must agree on once converged.
+    /// `corpora`: how many generated corpora of `total` changes were imported in all.
     static func expectConverged(
-        _ server: SyncServer, _ a: Store, _ b: Store, sourceLocation: SourceLocation = #_sourceLocation
+        _ server: SyncServer, _ a: Store, _ b: Store, corpora: Int = 1, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
-        let expected = total
+        let expected = total * corpora
         #expect(try await server.storedChanges() == expected, "the server holds another number of changes", sourceLocation: sourceLocation)
         let check = try await server.check()
         #expect(check.status == 0, "gloss-server check: \(check)", sourceLocation: sourceLocation)
         for store in [a, b] {
             let status = try await store.status()
             #expect(status["changes"] as? Int == expected, "\(store.path): \(status)", sourceLocation: sourceLocation)
-            #expect(status["articles"] as? Int == articles, "\(store.path): \(status)", sourceLocation: sourceLocation)
-            #expect(status["annotations"] as? Int == annotations, "\(store.path): \(status)", sourceLocation: sourceLocation)
+            #expect(status["articles"] as? Int == articles * corpora, "\(store.path): \(status)", sourceLocation: sourceLocation)
+            #expect(status["annotations"] as? Int == annotations * corpora, "\(store.path): \(status)", sourceLocation: sourceLocation)
             #expect(status["unpushed"] as? Int == 0, "\(store.path): \(status)", sourceLocation: sourceLocation)
             let log = try await store.log()
             let versions = Set(log.compactMap { $0["version"] as? String })
@@ -68,6 +69,11 @@ import Testing
             let corpus = try await generatedCorpus(articles: Self.articles, annotations: Self.annotations, in: directory)
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
             let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
+            // B's changes are on the server first, so A's sync has a pull phase to be
+            // killed in (a replica is never sent its own changes back).
+            let other = try await generatedCorpus(articles: Self.articles, annotations: Self.annotations, seed: 8, in: directory)
+            try await b.ok(["import", other.path])
+            #expect(try await b.sync()["pushed"] as? Int == Self.total)
             try await a.ok(["import", corpus.path])
             #expect(try await a.status()["unpushed"] as? Int == Self.total)
 
@@ -99,7 +105,7 @@ import Testing
 
             let atB = try await b.sync()
             #expect(atB["pulled"] as? Int == Self.total, "\(atB)")
-            try await Self.expectConverged(server, a, b)
+            try await Self.expectConverged(server, a, b, corpora: 2)
             // The restarted server never stored more changes than there are.
             let stored = SyncServer.samples("gloss_changes_stored_total", in: try await server.metrics()).first?.value ?? -1
             #expect(stored >= 0 && stored <= Double(Self.total), "gloss_changes_stored_total after the restart: \(stored)")

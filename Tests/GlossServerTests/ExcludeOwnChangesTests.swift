@@ -72,14 +72,15 @@ import Testing
         try await TestServer.with { server, client in
             var mine = ReplicaLog()
             let change = mine.put(sampleArticle())
-            async let polled = client.pullPage(token: server.ayse, query: "after=0&wait=20&exclude=\(mine.replica)")
+            async let polled = client.pullPage(token: server.ayse, query: "after=0&wait=60&exclude=\(mine.replica)")
             try await Task.sleep(for: .milliseconds(300))
             let started = ContinuousClock.now
             try expectPushed(try await client.push(token: server.ayse, replica: mine.replica, changes: [change]), stored: 1, duplicates: 0, maxSeq: 1)
             let page = try await polled
             #expect(page.changes.isEmpty)
             #expect(page.cursor == 1, "the poll answers with the moved cursor")
-            #expect(ContinuousClock.now - started < .seconds(10), "without waiting out the poll")
+            // Generous for a loaded machine, and still far from the 60 s of the poll.
+            #expect(ContinuousClock.now - started < .seconds(40), "without waiting out the poll")
         }
     }
 
