@@ -279,11 +279,16 @@ public final class PostgresStorage: Storage {
 
     public func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int, excluding: ReplicaID?) async throws -> PullPage {
         let excluded = excluding?.description ?? ""  // no replica id is empty
+        // Every row of the result is received, so the query itself stops after `limit + 1`
+        // rows to send (counted by a running count), not only after the scan limit.
         let rows = try await client.query(
             """
-            SELECT position, replica, CASE WHEN replica = \(excluded) THEN NULL ELSE wire END
-            FROM changes WHERE corpus_id = \(corpusID) AND position > \(after) ORDER BY position
-            LIMIT \(Int64(PullPageBuilder.scanLimit(limit: limit) + 1))
+            SELECT position, replica, wire FROM (
+                SELECT position, replica, CASE WHEN replica = \(excluded) THEN NULL ELSE wire END AS wire,
+                       count(*) FILTER (WHERE replica <> \(excluded)) OVER (ORDER BY position) AS sent
+                FROM changes WHERE corpus_id = \(corpusID) AND position > \(after) ORDER BY position
+                LIMIT \(Int64(PullPageBuilder.scanLimit(limit: limit) + 1))
+            ) AS scanned WHERE sent <= \(Int64(limit + 1)) ORDER BY position
             """,
             logger: logger)
         var builder = PullPageBuilder(after: after, limit: limit, maxBytes: maxBytes, excluding: excluding?.description)
