@@ -107,7 +107,8 @@ public final class SyncEngine {
         var batchSize = options.batchSize
         var batchBytes = options.batchBytes
         while let batch = try store.unpushedBatch(limit: batchSize, maxBytes: batchBytes) {
-            let response = try send(HTTPRequest(method: .post, path: corpusPath, headers: headers, body: batch.body))
+            let response = try send(
+                HTTPRequest(method: .post, path: corpusPath, headers: headers, body: batch.body), requests: &report.requests)
             switch response.status {
             case 200:
                 guard let answer = try? JSONParser.parse(bytes: response.body), let maxSeq = answer["maxSeq"]?.intValue,
@@ -141,30 +142,47 @@ public final class SyncEngine {
 
     enum PullOutcome { case done, startedOver }
 
+    /// One pull page as read from the server.
+    struct PullPage {
+        var changes: [Change]
+        var cursor: Int64
+        var epoch: String
+        var more: Bool
+    }
+
     /// Pulls pages until none remain; stops early, having started the sync over, when the
     /// server's epoch is not the one the cursor counts in.
+    ///
+    /// The next page is fetched and parsed on another thread while this one is applied:
+    /// the server, the network and JSON parsing then overlap with SQLite instead of
+    /// adding to it. At most two pages are held at once.
     func pull() throws -> PullOutcome {
         let state = try store.remote()
-        var cursor = state?.cursor ?? 0
         var known = state?.epoch
         // The replica holds its own changes already: the server passes over them.
-        let own = "&exclude=\(try store.replicaInfo().id)"
+        let own = try store.replicaInfo().id
+        var requests = 0
+        var page = try fetchPage(after: state?.cursor ?? 0, excluding: own, requests: &requests)
+        report.requests += requests
         while true {
-            let wait = options.wait > 0 ? "&wait=\(options.wait)" : ""
-            let response = try send(
-                HTTPRequest(method: .get, path: corpusPath + "?after=\(cursor)&limit=\(options.pageSize)" + own + wait, headers: headers))
-            guard response.status == 200 else { throw Self.failure(response, corpus: remote.corpus) }
-            let page = try Self.parsePage(response.body, after: cursor, limit: options.pageSize)
             if let known, known != page.epoch {
                 // The server's positions were restored from a backup and may since have
                 // been taken by other changes: the cursor means nothing any more.
                 try store.startOver()
                 return .startedOver
             }
+            let next = page.more ? Background { [cursor = page.cursor] in
+                var requests = 0
+                let page = try self.fetchPage(after: cursor, excluding: own, requests: &requests)
+                return (page, requests)
+            } : nil
             let summary: ApplySummary
             do {
                 summary = try store.applyPulledPage(page.changes, cursor: page.cursor, epoch: page.epoch)
-            } catch let error as StoreError {
+            } catch {
+                // The transport is not left in use by a fetch nobody waits for.
+                _ = try? next?.value()
+                guard let error = error as? StoreError else { throw error }
                 // A change the replica refuses (forged, invalid, or lying about a known dot)
                 // is the server's fault; nothing of the page was applied.
                 throw SyncError.invalidResponse("\(error)")
@@ -174,13 +192,24 @@ public final class SyncEngine {
             report.applied += summary.applied
             report.newConflicts += summary.newConflicts
             options.progress?(report)
-            cursor = page.cursor
-            if !page.more { return .done }
+            guard let next else { return .done }
+            let fetched = try next.value()
+            report.requests += fetched.1
+            page = fetched.0
         }
     }
 
+    /// Fetches and reads the page after `cursor`.
+    private func fetchPage(after cursor: Int64, excluding own: ReplicaID, requests: inout Int) throws -> PullPage {
+        let wait = options.wait > 0 ? "&wait=\(options.wait)" : ""
+        let query = "?after=\(cursor)&limit=\(options.pageSize)&exclude=\(own)" + wait
+        let response = try send(HTTPRequest(method: .get, path: corpusPath + query, headers: headers), requests: &requests)
+        guard response.status == 200 else { throw Self.failure(response, corpus: remote.corpus) }
+        return try Self.parsePage(response.body, after: cursor, limit: options.pageSize)
+    }
+
     /// Reads a pull page, refusing anything malformed before a byte of it is applied.
-    static func parsePage(_ body: [UInt8], after: Int64, limit: Int) throws -> (changes: [Change], cursor: Int64, epoch: String, more: Bool) {
+    static func parsePage(_ body: [UInt8], after: Int64, limit: Int) throws -> PullPage {
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes: body)
@@ -207,15 +236,16 @@ public final class SyncEngine {
                 throw SyncError.invalidResponse("\(error)")
             }
         }
-        return (changes, cursor, epoch, more)
+        return PullPage(changes: changes, cursor: cursor, epoch: epoch, more: more)
     }
 
     /// Sends a request, retrying transient failures with exponential backoff.
-    func send(_ request: HTTPRequest) throws(SyncError) -> HTTPResponse {
+    /// - Parameter requests: counts every attempt.
+    func send(_ request: HTTPRequest, requests: inout Int) throws(SyncError) -> HTTPResponse {
         var delay = options.backoff
         var lastStatus = 0
         for attempt in 1...options.attempts {
-            report.requests += 1
+            requests += 1
             do {
                 let response = try transport.perform(request)
                 guard response.status >= 500 || response.status == 429 else { return response }

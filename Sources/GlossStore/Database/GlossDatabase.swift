@@ -131,8 +131,25 @@ public struct GlossDatabase: Sendable {
     }
 
     /// Runs `body` in one write transaction.
-    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        try writer.write(body)
+    /// - Parameter durable: `false` commits without waiting for the disk (`synchronous =
+    ///   NORMAL` in WAL mode: atomic and consistent, survives a crash of the process, but
+    ///   power loss may undo it). Only for writes that can be redone from elsewhere.
+    func write<T: Sendable>(durable: Bool = true, _ body: @Sendable (Database) throws -> T) throws -> T {
+        guard !durable else { return try writer.write(body) }
+        return try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            let outcome = Result { () throws -> T in
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+            // Every other write of this connection stays durable, whatever happened above.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            return try outcome.get()
+        }
     }
 
     /// Runs `body` against a consistent snapshot.

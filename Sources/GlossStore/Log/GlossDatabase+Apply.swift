@@ -19,12 +19,18 @@ extension GlossDatabase {
     /// Applies changes made elsewhere, all in one transaction: either every change is in
     /// the log and the derived tables afterwards, or none is.
     ///
-    /// - Parameter extra: runs inside the same transaction after the changes are applied
-    ///   (the sync engine saves its cursor there, so a page and its cursor commit together).
+    /// - Parameters:
+    ///   - refetchable: the changes can be fetched again if the commit is lost (a pulled
+    ///     page, whose cursor commits with it). Such a commit skips its fsync
+    ///     (`synchronous = NORMAL`): a crash of the process still loses nothing, and power
+    ///     loss can only undo the page together with its cursor, so the next sync fetches
+    ///     it again; the next local write's fsync makes it durable anyway.
+    ///   - extra: runs inside the same transaction after the changes are applied
+    ///     (the sync engine saves its cursor there, so a page and its cursor commit together).
     public func applyRemote(
-        _ changes: [Change], extra: (@Sendable (Database) throws -> Void)? = nil
+        _ changes: [Change], refetchable: Bool = false, extra: (@Sendable (Database) throws -> Void)? = nil
     ) throws -> ApplySummary {
-        try write { db in
+        try write(durable: !refetchable) { db in
             var state = try ReplicaState.load(db)
             var summary = ApplySummary()
             var becameConflicted: Set<[String]> = []

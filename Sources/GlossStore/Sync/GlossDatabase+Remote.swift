@@ -118,7 +118,7 @@ extension GlossDatabase {
     /// Applies one pulled page and saves its cursor and the server's epoch in the same
     /// transaction.
     public func applyPulledPage(_ changes: [Change], cursor: Int64, epoch: String) throws -> ApplySummary {
-        try applyRemote(changes) { db in
+        try applyRemote(changes, refetchable: true) { db in
             try db.execute(sql: "UPDATE remote SET cursor = MAX(cursor, ?), epoch = ?", arguments: [cursor, epoch])
         }
     }
