@@ -47,6 +47,18 @@ public enum CanonicalJSON {
         }
     }
 
+    /// Whether parsing the canonical text of `value` gives `value` back. It does unless the
+    /// value holds a `.double` that is written as an integer (a whole number, read back as
+    /// `.int`) or as `null` (not finite).
+    public static func roundTrips(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null, .bool, .int, .string: return true
+        case .double(let number): return number.isFinite && !(number == number.rounded() && abs(number) < 9e15)
+        case .array(let elements): return elements.allSatisfy(roundTrips)
+        case .object(let members): return members.values.allSatisfy(roundTrips)
+        }
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends `text` as a JSON string literal.

@@ -98,15 +98,19 @@ extension Change {
             replaces.append(replaced)
         }
         var content: String? = nil
+        var parsed: EntityContent? = nil
         if let value = object["content"], value != .null {
-            guard value.objectValue != nil else { throw .malformed(dot: dot, reason: "'content' must be an object") }
+            guard let fields = value.objectValue else { throw .malformed(dot: dot, reason: "'content' must be an object") }
             content = CanonicalJSON.string(value)
+            // Keep the parse when reading the canonical text back would give the same value.
+            if CanonicalJSON.roundTrips(value) { parsed = fields }
         }
         let author = object["author"]?.stringValue
         if object["author"] != nil, author == nil { throw .malformed(dot: dot, reason: "'author' must be a string") }
         self.init(
             dot: dot, kind: kind, entity: entity, operation: operation, clock: clock, timestamp: timestamp,
             replaces: replaces.sorted(), content: content, author: author)
+        parsedContent = parsed
         try validateShape()
     }
 }

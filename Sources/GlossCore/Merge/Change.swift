@@ -21,9 +21,15 @@ public struct Change: Sendable, Hashable {
     /// The versions this change replaces (the frontier it saw).
     public var replaces: [Dot]
     /// Canonical JSON of the entity's new state for `put`; `nil` for `delete`.
-    public var content: String?
+    public var content: String? {
+        didSet { parsedContent = nil }
+    }
     /// The user the server recorded as having pushed it (from the token, not the client).
     public var author: String?
+    /// `content` already parsed, when the change was read from JSON that held it parsed
+    /// (a pushed batch, a pulled page): ``version()`` then need not parse it again.
+    /// Not part of the change's identity.
+    var parsedContent: EntityContent?
 
     public init(
         dot: Dot, kind: EntityKind, entity: String, operation: ChangeOperation, clock: VectorClock,
@@ -40,9 +46,23 @@ public struct Change: Sendable, Hashable {
         self.author = author
     }
 
+    /// A change whose content is `fields`, encoded canonically now. The fields are kept
+    /// as the parse of that text when reading it back would give them (see
+    /// ``CanonicalJSON/roundTrips(_:)``), so ``version()`` need not parse it.
+    public init(
+        dot: Dot, kind: EntityKind, entity: String, operation: ChangeOperation, clock: VectorClock,
+        timestamp: HybridTimestamp, replaces: [Dot], fields: EntityContent?, author: String? = nil
+    ) {
+        self.init(
+            dot: dot, kind: kind, entity: entity, operation: operation, clock: clock, timestamp: timestamp,
+            replaces: replaces, content: fields.map { CanonicalJSON.string(.object($0)) }, author: author)
+        if let fields, CanonicalJSON.roundTrips(.object(fields)) { parsedContent = fields }
+    }
+
     /// The version this change writes, with its content parsed.
     public func version() throws(ChangeError) -> Version {
         guard let content else { return Version(dot: dot, clock: clock, timestamp: timestamp, content: nil) }
+        if let parsedContent { return Version(dot: dot, clock: clock, timestamp: timestamp, content: parsedContent) }
         let parsed: JSONValue
         do {
             parsed = try JSONParser.parse(content)
@@ -67,6 +87,26 @@ public struct Change: Sendable, Hashable {
         for replaced in replaces where !clock.contains(replaced) || replaced == dot {
             throw .malformed(dot: dot, reason: "it replaces \(replaced), which its clock does not include")
         }
+    }
+}
+
+extension Change {
+    public static func == (lhs: Change, rhs: Change) -> Bool {
+        lhs.dot == rhs.dot && lhs.kind == rhs.kind && lhs.entity == rhs.entity && lhs.operation == rhs.operation
+            && lhs.clock == rhs.clock && lhs.timestamp == rhs.timestamp && lhs.replaces == rhs.replaces
+            && lhs.content == rhs.content && lhs.author == rhs.author
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(dot)
+        hasher.combine(kind)
+        hasher.combine(entity)
+        hasher.combine(operation)
+        hasher.combine(clock)
+        hasher.combine(timestamp)
+        hasher.combine(replaces)
+        hasher.combine(content)
+        hasher.combine(author)
     }
 }
 

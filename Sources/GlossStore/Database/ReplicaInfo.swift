@@ -45,7 +45,7 @@ struct ReplicaState {
         return Change(
             dot: dot, kind: kind, entity: entity, operation: content == nil ? .delete : .put,
             clock: frontier.joinedClock.joined(with: seen).including(dot), timestamp: latest, replaces: frontier.dots,
-            content: content.map { CanonicalJSON.string(.object($0)) })
+            fields: content)
     }
 
     /// Remembers a timestamp seen on a change from elsewhere, so local ones come after it.

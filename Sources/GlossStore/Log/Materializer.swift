@@ -15,18 +15,34 @@ enum Materializer {
         case applied(newConflict: Bool)
     }
 
+    /// A change's content as read and checked by ``validate``, kept so that materializing
+    /// an entity whose view is exactly that content reads and encodes nothing again.
+    struct Written {
+        enum Model {
+            case article(Article)
+            case annotation(Annotation)
+        }
+
+        let content: EntityContent
+        /// The change's canonical content text (what `CanonicalJSON.string` of `content` gives).
+        let text: String
+        let model: Model
+    }
+
     /// Checks a change and the content it carries before anything is written.
     /// - Parameter texts: when given, an annotation's quote is also checked against its
     ///   article's text. Local writes check; changes from elsewhere are checked for shape
     ///   only, so one replica's stale offsets (its article text was corrected, say) can
     ///   never stop everyone else's sync.
-    static func validate(_ change: Change, version: Version, texts: ArticleTexts?, _ db: Database) throws {
+    /// - Returns: the content and the model read from it; `nil` for a deletion.
+    @discardableResult
+    static func validate(_ change: Change, version: Version, texts: ArticleTexts?, _ db: Database) throws -> Written? {
         do {
             try change.validateShape()
         } catch {
             throw StoreError.invalidChange(error)
         }
-        guard let content = version.content else { return }
+        guard let content = version.content, let text = change.content else { return nil }
         var articleText: ScalarText? = nil
         if change.kind == .annotation, let texts, let article = content["article"]?.stringValue {
             articleText = try texts.text(of: article, db)
@@ -34,10 +50,11 @@ enum Materializer {
         do throws(ValidationError) {
             switch change.kind {
             case .article:
-                _ = try Article(id: change.entity, content: content)
+                return Written(content: content, text: text, model: .article(try Article(id: change.entity, content: content)))
             case .annotation:
                 let annotation = try Annotation(id: change.entity, content: content)
                 if let articleText { try annotation.target.validate(against: articleText) }
+                return Written(content: content, text: text, model: .annotation(annotation))
             }
         } catch {
             throw StoreError.invalidChange(.invalidContent(dot: change.dot, error))
@@ -51,7 +68,7 @@ enum Materializer {
     ///     quotes against; `nil` for changes from elsewhere (see ``validate``).
     static func apply(_ change: Change, _ db: Database, frontier: Frontier? = nil, texts: ArticleTexts? = nil) throws -> Outcome {
         let version = try ChangeLog.version(of: change)
-        try validate(change, version: version, texts: texts, db)
+        let written = try validate(change, version: version, texts: texts, db)
         guard try ChangeLog.append(change, db) else {
             // A dot names one change forever: the same dot with other contents is a lying
             // or corrupt source. (`author` is the server's record, added on the way back.)
@@ -62,11 +79,14 @@ enum Materializer {
             return .duplicate
         }
         if change.kind == .article { texts?.forget(change.entity) }
-        return try integrate(change, version: version, db, frontier: frontier)
+        return try integrate(change, version: version, db, frontier: frontier, written: written)
     }
 
     /// Updates the frontier and derived tables for a change already in the log.
-    static func integrate(_ change: Change, version: Version, _ db: Database, frontier known: Frontier? = nil) throws -> Outcome {
+    /// - Parameter written: the change's content as ``validate`` read it, if at hand.
+    static func integrate(
+        _ change: Change, version: Version, _ db: Database, frontier known: Frontier? = nil, written: Written? = nil
+    ) throws -> Outcome {
         // An entity's derived row and its frontier are written together, so one lookup
         // says whether the entity is new here; a new one (most changes of a first sync or
         // an import) needs no frontier read and nothing of it deleted.
@@ -83,7 +103,7 @@ enum Materializer {
         }
         let article = change.kind == .annotation ? try ArticleDeletion.article(of: change.entity, version: version, db) : nil
         try saveFrontier(frontier, kind: change.kind, entity: change.entity, isNew: isNew, db)
-        let view = try materialize(kind: change.kind, entity: change.entity, frontier: frontier, isNew: isNew, db)
+        let view = try materialize(kind: change.kind, entity: change.entity, frontier: frontier, isNew: isNew, written: written, db)
         if let article { try ArticleDeletion.refreshIfDeleted(article: article, db) }
         return .applied(newConflict: conflicted != true && view.isConflicted)
     }
@@ -112,9 +132,12 @@ enum Materializer {
     }
 
     /// Rewrites the derived rows of one entity from its frontier (`isNew`: the entity has
-    /// no derived rows yet, so there is no search row to remove).
+    /// no derived rows yet, so there is no search row to remove; `written`: the content of
+    /// the change just applied, reused when the view shows exactly it).
     @discardableResult
-    static func materialize(kind: EntityKind, entity: String, frontier: Frontier, isNew: Bool = false, _ db: Database) throws -> EntityView {
+    static func materialize(
+        kind: EntityKind, entity: String, frontier: Frontier, isNew: Bool = false, written: Written? = nil, _ db: Database
+    ) throws -> EntityView {
         let view = try self.view(kind: kind, entity: entity, frontier: frontier, db)
         let times = frontier.versions.map(\.timestamp.wallMilliseconds)
         let rowID = try Int64.fetchOne(
@@ -133,23 +156,29 @@ enum Materializer {
                 times.min() ?? 0, times.max() ?? 0,
             ])!
         if !isNew { try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID]) }
+        // Most views are one version's content unchanged (every first version is).
+        let shown = written.flatMap { written in view.content == written.content ? written : nil }
         switch kind {
-        case .article: try materializeArticle(entity, view: view, searchRow: rowID, db)
-        case .annotation: try materializeAnnotation(entity, view: view, searchRow: rowID, db)
+        case .article: try materializeArticle(entity, view: view, shown: shown, searchRow: rowID, db)
+        case .annotation: try materializeAnnotation(entity, view: view, shown: shown, searchRow: rowID, db)
         }
         return view
     }
 
-    private static func materializeArticle(_ id: String, view: EntityView, searchRow: Int64, _ db: Database) throws {
+    private static func materializeArticle(_ id: String, view: EntityView, shown: Written?, searchRow: Int64, _ db: Database) throws {
         guard let content = view.content else {
             try db.cachedStatement(sql: "DELETE FROM articles WHERE id = ?").execute(arguments: [id])
             return
         }
         let article: Article
-        do {
-            article = try Article(id: id, content: content)
-        } catch {
-            throw StoreError.logCorrupted("article \(id) merges to invalid content: \(error)")
+        if case .article(let known)? = shown?.model {
+            article = known
+        } else {
+            do {
+                article = try Article(id: id, content: content)
+            } catch {
+                throw StoreError.logCorrupted("article \(id) merges to invalid content: \(error)")
+            }
         }
         try db.cachedStatement(
             sql: """
@@ -158,22 +187,26 @@ enum Materializer {
                 """
         ).execute(arguments: [
             id, article.title, article.date, article.text, article.source, article.language,
-            CanonicalJSON.string(.array(article.tags.map { .string($0) })), CanonicalJSON.string(.object(content)),
+            CanonicalJSON.string(.array(article.tags.map { .string($0) })), shown?.text ?? CanonicalJSON.string(.object(content)),
         ])
         try db.cachedStatement(sql: "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)")
             .execute(arguments: [searchRow, TextFolding.fold(article.title), TextFolding.fold(article.text)])
     }
 
-    private static func materializeAnnotation(_ id: String, view: EntityView, searchRow: Int64, _ db: Database) throws {
+    private static func materializeAnnotation(_ id: String, view: EntityView, shown: Written?, searchRow: Int64, _ db: Database) throws {
         guard let content = view.content else {
             try db.cachedStatement(sql: "DELETE FROM annotations WHERE id = ?").execute(arguments: [id])
             return
         }
         let annotation: Annotation
-        do {
-            annotation = try Annotation(id: id, content: content)
-        } catch {
-            throw StoreError.logCorrupted("annotation \(id) merges to invalid content: \(error)")
+        if case .annotation(let known)? = shown?.model {
+            annotation = known
+        } else {
+            do {
+                annotation = try Annotation(id: id, content: content)
+            } catch {
+                throw StoreError.logCorrupted("annotation \(id) merges to invalid content: \(error)")
+            }
         }
         try db.cachedStatement(
             sql: """
@@ -184,7 +217,7 @@ enum Materializer {
         ).execute(arguments: [
             id, annotation.article, annotation.target.start, annotation.target.end, annotation.target.exact,
             annotation.note, CanonicalJSON.string(.array(annotation.tags.map { .string($0) })), annotation.label,
-            annotation.color, annotation.author, annotation.created, CanonicalJSON.string(.object(content)),
+            annotation.color, annotation.author, annotation.created, shown?.text ?? CanonicalJSON.string(.object(content)),
         ])
         if let note = annotation.note, !note.isEmpty {
             try db.cachedStatement(sql: "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)")
