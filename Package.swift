@@ -39,6 +39,8 @@ let package = Package(
             name: "GlossCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
+        // Linked into the two executables only: one glibc malloc arena, set at load time.
+        .target(name: "CMallocArenas"),
         // The client replica: change log, materialized tables, search, import/export.
         .target(
             name: "GlossStore",
@@ -79,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "gloss-server",
             dependencies: [
-                "GlossServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GlossServer", "CMallocArenas", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "server",
@@ -88,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "gloss",
             dependencies: [
-                "GlossCore", "GlossStore", "GlossSync",
+                "GlossCore", "GlossStore", "GlossSync", "CMallocArenas",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "client",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMallocArenas
 import Foundation
 import GlossSync
 
@@ -31,6 +32,8 @@ struct Gloss: ParsableCommand {
     /// Runs the command, with the exit codes of design.md: 0 on success, 1 on an error
     /// (one line on stderr saying what to do), 2 on a usage error.
     static func main() {
+        // Referencing CMallocArenas links its load-time constructor (one malloc arena).
+        _ = gloss_malloc_arena_limit()
         do {
             var command = try parseAsRoot()
             try command.run()

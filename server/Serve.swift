@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMallocArenas
 import Foundation
 import GlossServer
 import Hummingbird
@@ -43,6 +44,8 @@ extension GlossServerCommand {
         }
 
         func run() async throws {
+            // Referencing CMallocArenas links its load-time constructor (one malloc arena).
+            _ = gloss_malloc_arena_limit()
             let level = Logger.Level(rawValue: logLevel) ?? .info
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
