@@ -125,6 +125,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "GlossSimulationTests",
+            dependencies: [
+                "GlossSync", "GlossStore", "GlossServer", "GlossCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "GlossCLITests",
             dependencies: ["GlossCore"],
             swiftSettings: swiftSettings),

@@ -553,6 +553,24 @@ func updated(_ content: EntityContent?, _ changes: [String: JSONValue?]) -> Enti
         #expect(after.content?["note"] == nil)
     }
 
+    @Test func aSideStillCarryingAConflictDoesNotUndoAConcurrentResolution() throws {
+        // C edits the label and carries the note conflict {A, B}; concurrently D settles the
+        // note. The common ancestors are A and B themselves: C settled nothing, so D's value
+        // stands without a conflict (A alone holding another value than {A, B} is no edit).
+        let a = version(1, 2, after: [o], at: 20, updated(Self.base, ["note": "A"]))
+        let b = version(2, 1, after: [o], at: 30, updated(Self.base, ["note": "B"]))
+        let both = Frontier([a, b])
+        let v = Merge.view(of: both, history: [o, a, b])
+        let carried = Version(
+            dot: dot(3, 1), clock: both.joinedClock.including(dot(3, 1)), timestamp: ts(40), content: v.editedContent(["label": "x"]))
+        let settled = Version(
+            dot: dot(4, 1), clock: both.joinedClock.including(dot(4, 1)), timestamp: ts(50), content: v.editedContent(["note": "settled"]))
+        let after = Merge.view(of: Frontier([carried, settled]), history: [o, a, b, carried, settled])
+        #expect(after.conflict(for: "note") == nil)
+        #expect(after.content?["note"] == "settled")
+        #expect(after.content?["label"] == "x")
+    }
+
     @Test func carriedConflictMeetsAConcurrentEditOfTheSameField() throws {
         // E carries the note conflict {A, B}; concurrently F (which saw only A) sets the note.
         let a = version(1, 2, after: [o], at: 20, updated(Self.base, ["note": "A"]))

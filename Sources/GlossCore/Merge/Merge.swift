@@ -29,7 +29,7 @@ public enum Merge {
                 if let merged { content[field] = merged }
                 continue
             }
-            let candidates = mergeRegister(field: field, sides: live, ancestors: ancestors)
+            let candidates = mergeRegister(field: field, sides: live, ancestors: ancestors, history: history)
             if let value = candidates[0].value { content[field] = value }
             if candidates.count > 1 { conflicts.append(FieldConflict(field: field, candidates: candidates)) }
         }
@@ -63,7 +63,13 @@ public enum Merge {
 
     /// A register field: one side's change wins over the ancestor's value; different
     /// changes on several sides are all kept.
-    static func mergeRegister(field: String, sides: [Version], ancestors: [Version]) -> [Candidate] {
+    ///
+    /// A side changed the field when any version on its way from the common ancestors (the
+    /// side itself or one it has seen that the ancestors have not) holds another value than
+    /// the ancestors: a side that set a value and then set the old one back (A → B → A) made
+    /// an edit all the same, and it must stay visible beside a concurrent edit instead of
+    /// silently losing to it.
+    static func mergeRegister(field: String, sides: [Version], ancestors: [Version], history: [Version] = []) -> [Candidate] {
         let sideCandidates = sides.map { CarriedConflicts.candidates(of: $0, field: field) }
         if sides.count == 1 { return sideCandidates[0].sorted(by: Candidate.displayOrder) }
         let sets = sideCandidates.map(valueSet)
@@ -74,7 +80,16 @@ public enum Merge {
         let base: Set<JSONValue?>? = ancestorSets.isEmpty ? nil : ancestorSets.reduce(into: []) { $0.formUnion($1) }
         var chosen = sideCandidates
         if !sets.allSatisfy({ $0 == sets[0] }), let base {
-            let changed = sideCandidates.indices.filter { sets[$0] != base }
+            let changed = sideCandidates.indices.filter { index in
+                if sets[index] != base { return true }
+                let side = sides[index]
+                return history.contains { version in
+                    // After the ancestors (`isDominated` includes equality, so not an ancestor itself).
+                    version.dot != side.dot && version.clock.isDominated(by: side.clock)
+                        && !ancestors.contains { version.clock.isDominated(by: $0.clock) }
+                        && valueSet(CarriedConflicts.candidates(of: version, field: field)) != base
+                }
+            }
             if !changed.isEmpty { chosen = changed.map { sideCandidates[$0] } }
         }
         // One candidate per distinct value: the latest writer of it.

@@ -1,0 +1,42 @@
+import GlossCore
+
+/// What the workload knows it did, independent of what the system reports: which fields
+/// each local change set, and which changes the server acknowledged.
+final class History {
+    /// One local change and the fields it set (changed from what its replica showed, or
+    /// settled from a conflict); `nil` for a version that set every field (a creation).
+    struct Write {
+        let dot: Dot
+        let kind: EntityKind
+        let entity: String
+        let fields: Set<String>?
+        let isDeletion: Bool
+
+        func sets(_ field: String) -> Bool { !isDeletion && (fields?.contains(field) ?? true) }
+    }
+
+    private(set) var writes: [Dot: Write] = [:]
+    /// Annotations in the order the workload made them: choices go by this order, never by
+    /// the (system-random) annotation id, so a seed replays the same operations.
+    private(set) var annotationOrder: [String] = []
+    private var annotationIndex: [String: Int] = [:]
+    /// The highest seq of each replica the server acknowledged to it.
+    private(set) var acknowledged: [ReplicaID: UInt64] = [:]
+
+    func record(_ write: Write) {
+        writes[write.dot] = write
+        if write.kind == .annotation, annotationIndex[write.entity] == nil {
+            annotationIndex[write.entity] = annotationOrder.count
+            annotationOrder.append(write.entity)
+        }
+    }
+
+    func acknowledge(_ replica: ReplicaID, upTo seq: UInt64) {
+        acknowledged[replica] = max(acknowledged[replica] ?? 0, seq)
+    }
+
+    /// Annotation ids in workload order.
+    func ordered(_ ids: Set<String>) -> [String] {
+        ids.sorted { (annotationIndex[$0] ?? Int.max, $0) < (annotationIndex[$1] ?? Int.max, $1) }
+    }
+}

@@ -1,0 +1,188 @@
+import GlossCore
+import GlossStore
+
+/// The checks after a run's final syncs (part 2 of the issue).
+struct Invariants {
+    let simulation: Simulation
+
+    private func fail(_ message: String) { simulation.fail(message) }
+
+    func checkFinal() {
+        do {
+            try check()
+        } catch {
+            fail("invariant check could not run: \(error)")
+        }
+    }
+
+    private func check() throws {
+        let server = simulation.server
+        let replicas = simulation.replicas
+        for problem in try server.check() { fail("server check: \(problem)") }
+
+        // No change stored twice, on the server or any replica.
+        let serverLog = try server.log()
+        let serverDots = Set(serverLog.map(\.dot))
+        if serverDots.count != serverLog.count { fail("the server serves a dot twice (\(serverLog.count) changes, \(serverDots.count) dots)") }
+        let byDot = Dictionary(serverLog.map { ($0.dot, $0) }, uniquingKeysWith: { first, _ in first })
+
+        // No acknowledged change missing, and every committed local change reached the server.
+        for (replica, seq) in simulation.history.acknowledged where seq > 0 {
+            for s in 1...seq where !serverDots.contains(Dot(replica: replica, seq: s)) {
+                fail("acknowledged change \(replica):\(s) is not on the server")
+            }
+        }
+        for dot in simulation.history.writes.keys where !serverDots.contains(dot) {
+            fail("committed local change \(dot) never reached the server")
+        }
+
+        let serverFrontier = try server.frontier()
+        if serverFrontier != Self.maximalVersions(serverLog) {
+            fail("the server's frontier is not the log's maximal versions:\n  server \(serverFrontier)\n  log    \(Self.maximalVersions(serverLog))")
+        }
+        var exports: [String] = []
+        for replica in replicas {
+            let name = "r\(replica.index)"
+            let report = try replica.store.doctor()
+            if !report.isHealthy { fail("\(name) doctor: \(report.problems.prefix(5))") }
+            let log = try replica.log()
+            let dots = Set(log.map(\.dot))
+            if dots.count != log.count { fail("\(name) holds a dot twice") }
+            if dots != serverDots {
+                fail("\(name) holds \(dots.subtracting(serverDots).sorted().prefix(5)) the server lacks, "
+                    + "and lacks \(serverDots.subtracting(dots).sorted().prefix(5))")
+            }
+            for change in log {
+                if let stored = byDot[change.dot], !Self.same(stored, change) {
+                    fail("\(name) holds \(change.dot) with other contents than the server")
+                }
+            }
+            let frontier = try replica.frontier()
+            if frontier != serverFrontier { fail("\(name)'s frontier differs from the server's:\n  \(frontier)\n  \(serverFrontier)") }
+            guard case .document(let export) = try replica.store.export(.json) else { continue }
+            exports.append(export)
+            if export != exports[0] {
+                fail("\(name)'s export differs from r0's: " + Self.firstDifference(exports[0], export))
+            }
+            checkViews(of: replica, log: serverLog)
+        }
+    }
+
+    /// What a replica shows is what the log says (every value written by someone; every
+    /// live concurrent write of a field visible as a conflict).
+    private func checkViews(of replica: SimulatedReplica, log: [Change]) {
+        guard let snapshot = try? EntitySnapshot(replica) else { return fail("r\(replica.index): cannot read its tables") }
+        var changesOf: [EntitySnapshot.Key: [Change]] = [:]
+        for change in log { changesOf[EntitySnapshot.Key(kind: change.kind, id: change.entity), default: []].append(change) }
+        for (key, changes) in changesOf {
+            let name = "r\(replica.index) \(key.kind) \(key.id)"
+            let entry = snapshot.entries[key]
+            let maximal = changes.filter { u in !changes.contains { $0.dot != u.dot && u.clock.isDominated(by: $0.clock) } }
+            let liveMaximal = maximal.filter { $0.operation == .put }
+            if key.kind == .annotation {
+                if liveMaximal.isEmpty, entry?.content != nil { fail("\(name) is shown, but every latest version deletes it") }
+                if !liveMaximal.isEmpty, entry?.content == nil { fail("\(name) is hidden, but a latest version keeps it") }
+            } else if !liveMaximal.isEmpty, entry?.content == nil {
+                fail("\(name) is hidden, but a latest version keeps it")
+            }
+            if !liveMaximal.isEmpty, liveMaximal.count < maximal.count, entry?.deletedBy.isEmpty ?? true {
+                fail("\(name): an edit raced a deletion, and no delete conflict shows")
+            }
+            guard let content = entry?.content else { continue }
+            let contents = changes.map { change in (change, change.content.flatMap { try? JSONParser.parse($0) }?.objectValue) }
+            var fields = Set<String>()
+            for (_, object) in contents { fields.formUnion(object?.keys ?? [:].keys) }
+            fields.remove(ReservedField.conflicts)
+            for field in fields.sorted() {
+                if ReservedField.setFields.contains(field) {
+                    var written = Set<String>()
+                    for (_, object) in contents { written.formUnion(object?[field]?.stringArrayValue ?? []) }
+                    for tag in content[field]?.stringArrayValue ?? [] where !written.contains(tag) {
+                        fail("\(name) shows tag \(tag) that no change wrote")
+                    }
+                    continue
+                }
+                checkRegister(field, name: name, content: content, conflicts: entry?.conflicts[field], contents: contents)
+            }
+        }
+    }
+
+    /// Every pair of concurrent edits of a register field is visible as a conflict, unless a
+    /// later change saw it: an edit is live when no change that saw it set the field again or
+    /// deleted the entity, and all live edits' values must be among the conflict's candidates.
+    /// Creations are not edits: an entity created twice with the same content (the same
+    /// article imported on two replicas) is one entity, and the merge uses it as the common
+    /// ancestor. Every value shown must also have been written by some change.
+    private func checkRegister(
+        _ field: String, name: String, content: EntityContent, conflicts: [JSONValue?]?, contents: [(Change, EntityContent?)]
+    ) {
+        let writes = simulation.history.writes
+        let writers = contents.filter { change, object in object != nil && (writes[change.dot]?.sets(field) ?? true) }
+        let written = Set(writers.map { $0.1?[field] })
+        if let shown = content[field], !written.contains(shown) { fail("\(name) shows \(field) = \(shown), which no change wrote") }
+        for value in conflicts ?? [] where !written.contains(value) {
+            fail("\(name) has a \(field) conflict candidate \(String(describing: value)) that no change wrote")
+        }
+        let edits = writers.filter { change, _ in writes[change.dot]?.fields != nil }
+        let live = edits.filter { u, _ in
+            !contents.contains { w, object in
+                w.dot != u.dot && u.clock.isDominated(by: w.clock)
+                    && (w.operation == .delete || (object != nil && (writes[w.dot]?.sets(field) ?? true)))
+            }
+        }
+        let values = Set(live.map { $0.1?[field] })
+        guard values.count > 1 else { return }
+        let candidates = Set(conflicts ?? [])
+        if !values.isSubset(of: candidates) {
+            fail(
+                "\(name): concurrent edits of \(field) by \(live.map(\.0.dot)) (values \(values.map(Self.show))) "
+                    + "are not all visible as a conflict (candidates \(candidates.map(Self.show)))\n"
+                    + Self.dump(contents, field: field, writes: writes))
+        }
+    }
+
+    static func show(_ value: JSONValue?) -> String { value.map { CanonicalJSON.string($0) } ?? "absent" }
+
+    /// An entity's history, for a failure message.
+    static func dump(_ contents: [(Change, EntityContent?)], field: String, writes: [Dot: History.Write]) -> String {
+        contents.map { change, object in
+            let fields = writes[change.dot].map { $0.isDeletion ? "delete" : $0.fields.map { "sets \($0.sorted())" } ?? "creates" } ?? "?"
+            let carried = object?[ReservedField.conflicts]?[field].map { " carries " + CanonicalJSON.string($0) } ?? ""
+            return "    \(change.dot) clock \(change.clock) \(fields): \(field) = \(show(object?[field]))\(carried)"
+        }.joined(separator: "\n")
+    }
+
+    /// The versions no other version of the same entity dominates, as frontier rows.
+    static func maximalVersions(_ log: [Change]) -> [String] {
+        var byEntity: [String: [Change]] = [:]
+        for change in log { byEntity["\(change.kind.rawValue) \(change.entity)", default: []].append(change) }
+        var rows: [String] = []
+        for (key, changes) in byEntity {
+            for u in changes where !changes.contains(where: { $0.dot != u.dot && u.clock.isDominated(by: $0.clock) }) {
+                rows.append("\(key) \(u.dot.replica):\(u.dot.seq)")
+            }
+        }
+        return rows.sorted { lhs, rhs in
+            // The tables sort by kind, entity, replica, then seq as a number.
+            let l = lhs.split(separator: ":"), r = rhs.split(separator: ":")
+            return l[0] != r[0] ? l[0] < r[0] : (Int(l[1]) ?? 0) < (Int(r[1]) ?? 0)
+        }
+    }
+
+    /// Two changes under one dot say the same thing (the server adds `author`).
+    static func same(_ a: Change, _ b: Change) -> Bool {
+        a.dot == b.dot && a.kind == b.kind && a.entity == b.entity && a.operation == b.operation && a.clock == b.clock
+            && a.timestamp == b.timestamp && a.replaces == b.replaces && a.content == b.content
+    }
+
+    static func firstDifference(_ a: String, _ b: String) -> String {
+        let left = a.split(separator: "\n", omittingEmptySubsequences: false)
+        let right = b.split(separator: "\n", omittingEmptySubsequences: false)
+        for index in 0..<max(left.count, right.count) {
+            let l = index < left.count ? String(left[index]) : "<end>"
+            let r = index < right.count ? String(right[index]) : "<end>"
+            if l != r { return "line \(index + 1): \(l.prefix(200)) vs \(r.prefix(200))" }
+        }
+        return "same lines"
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GlossCore
+import GlossServer
+import GRDB
+
+/// A `Storage` whose SQLite backend can "crash": the open storage is dropped and a new
+/// one opened on the same data folder, so only what was committed survives.
+final class CrashableStorage: Storage, @unchecked Sendable {
+    let directory: String
+    private let lock = NSLock()
+    private var inner: SQLiteStorage
+
+    init(directory: String) throws {
+        self.directory = directory
+        inner = try SQLiteStorage(directory: directory)
+    }
+
+    private var current: SQLiteStorage { lock.withLock { inner } }
+
+    /// Drops the storage (and its connections) and reopens it from disk.
+    func crash() throws {
+        try lock.withLock {
+            // The old storage goes with its connections; SQLite keeps only committed transactions.
+            inner = try SQLiteStorage(directory: directory)
+        }
+    }
+
+    func createCorpus(name: String) async throws -> Corpus { try await current.createCorpus(name: name) }
+    func corpora() async throws -> [Corpus] { try await current.corpora() }
+    func createToken(corpus: String, user: String, scope: Scope, hash: String) async throws -> TokenRecord {
+        try await current.createToken(corpus: corpus, user: user, scope: scope, hash: hash)
+    }
+    func tokens(corpus: String?) async throws -> [TokenRecord] { try await current.tokens(corpus: corpus) }
+    func revokeToken(id: Int64) async throws -> TokenRecord { try await current.revokeToken(id: id) }
+    func deleteCorpus(name: String) async throws -> Corpus { try await current.deleteCorpus(name: name) }
+    func grant(forTokenHash hash: String) async throws -> Grant? { try await current.grant(forTokenHash: hash) }
+    func push(corpusID: Int64, user: String, replica: ReplicaID, changes: [IncomingChange]) async throws -> PushResult {
+        try await current.push(corpusID: corpusID, user: user, replica: replica, changes: changes)
+    }
+    func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int, excluding: ReplicaID?) async throws -> PullPage {
+        try await current.pull(corpusID: corpusID, after: after, limit: limit, maxBytes: maxBytes, excluding: excluding)
+    }
+    func latestPosition(corpusID: Int64) async throws -> Int64 { try await current.latestPosition(corpusID: corpusID) }
+    func check() async throws -> [String] { try await current.check() }
+    func renewEpochs() async throws -> [Corpus] { try await current.renewEpochs() }
+    func shutdown() async { await current.shutdown() }
+}
+
+/// The server of one run: the real routes over a crashable SQLite storage in a temporary
+/// folder, with one corpus and a write token per user.
+final class SimulatedServer: @unchecked Sendable {
+    static let corpus = "sim"
+    let storage: CrashableStorage
+    let corpusID: Int64
+    /// Bearer token of each user.
+    let tokens: [String: String]
+    private(set) var crashes = 0
+
+    init(storage: CrashableStorage, users: [String]) throws {
+        self.storage = storage
+        corpusID = try runBlocking { try await storage.createCorpus(name: Self.corpus).id }
+        var tokens: [String: String] = [:]
+        for user in users {
+            let token = Tokens.generate()
+            _ = try runBlocking { try await storage.createToken(corpus: Self.corpus, user: user, scope: .write, hash: Tokens.hash(token)) }
+            tokens[user] = token
+        }
+        self.tokens = tokens
+    }
+
+    func crash() throws {
+        crashes += 1
+        try storage.crash()
+    }
+
+    /// Every stored change in position order, as the server serves them.
+    func log() throws -> [Change] {
+        let storage = storage
+        let corpusID = corpusID
+        var changes: [Change] = []
+        var cursor: Int64 = 0
+        while true {
+            let after = cursor
+            let page = try runBlocking {
+                try await storage.pull(corpusID: corpusID, after: after, limit: 10_000, maxBytes: 1 << 30, excluding: nil)
+            }
+            for wire in page.changes { changes.append(try Change(json: try JSONParser.parse(wire))) }
+            cursor = page.cursor
+            if !page.more { return changes }
+        }
+    }
+
+    func check() throws -> [String] {
+        let storage = storage
+        return try runBlocking { try await storage.check() }
+    }
+
+    /// The server's frontier rows, `kind entity replica:seq` sorted, read straight from its file.
+    func frontier() throws -> [String] {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: (storage.directory as NSString).appendingPathComponent("gloss.sqlite"), configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, entity, replica, seq FROM frontier ORDER BY kind, entity, replica, seq").map { row in
+                "\(row["kind"] as String) \(row["entity"] as String) \(row["replica"] as String):\(row["seq"] as Int64)"
+            }
+        }
+    }
+}
