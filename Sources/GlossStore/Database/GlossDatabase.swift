@@ -53,6 +53,12 @@ public struct GlossDatabase: Sendable {
             // 32 MiB cost 25 MB of RSS at 20,000 changes (81 → 56 MB with 8 MiB) and no time;
             // 4 MiB instead of 8 saved 4 MB at 101,000 changes (66.0 → 61.8 MB) and no time.
             try db.execute(sql: "PRAGMA cache_size = -4096")
+            // Checkpoint the WAL into the database every 64 MiB instead of every 4 MiB: a
+            // page of a first sync rewrites the same index pages, and each checkpoint copied
+            // them (and fsynced the file) again. Commits stay as durable (the WAL is synced
+            // at commit); the last connection to close checkpoints and removes the WAL.
+            // Measured, first pull of 101,000 changes: 40.9 → 31.5–33.0 s, system 8.4 → 6 s.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         return configuration
     }
