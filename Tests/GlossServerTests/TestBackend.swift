@@ -37,8 +37,21 @@ enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible {
             return Database(open: { try SQLiteStorage(directory: directory.path) }, drop: {})
         case .postgres:
             let base = try #require(Self.postgresURL, Self.postgresSkipReason)
-            let name = "gloss_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-            try await PostgresAdmin.execute("CREATE DATABASE \(name)", url: base)
+            // On a machine loaded by the whole suite a connection can time out; a new name
+            // per attempt, so a CREATE that went through but lost its answer cannot collide.
+            var attempt = 1
+            var created: String
+            while true {
+                created = "gloss_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+                do {
+                    try await PostgresAdmin.execute("CREATE DATABASE \(created)", url: base)
+                    break
+                } catch where attempt < 4 {
+                    attempt += 1
+                    try await Task.sleep(for: .seconds(2))
+                }
+            }
+            let name = created
             let url = PostgresAdmin.url(base, database: name)
             return Database(
                 open: { try await PostgresStorage(url: url) },
