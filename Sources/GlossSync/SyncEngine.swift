@@ -24,7 +24,7 @@ public struct SyncReport: Sendable, Hashable {
     /// `pushed 3, pulled 5 (4 new), 1 new conflict in 0.21s`
     public var summary: String {
         let conflicts = newConflicts == 1 ? "1 new conflict" : "\(newConflicts) new conflicts"
-        return "pushed \(pushed), pulled \(pulled) (\(applied) new), \(conflicts) in \(String(format: "%.2f", seconds))s"
+        return "pushed \(pushed), pulled \(pulled) (\(applied) new), \(conflicts) in \(PlainFormat.fixed(seconds, digits: 2))s"
     }
 }
 
@@ -32,7 +32,7 @@ public struct SyncReport: Sendable, Hashable {
 public struct SyncOptions: Sendable {
     /// Changes per pushed batch and about how many bytes.
     public var batchSize = 1_000
-    public var batchBytes = 4 * 1024 * 1024
+    public var batchBytes = 1024 * 1024
     /// Changes per pulled page.
     public var pageSize = 1_000
     /// Attempts for a request that fails transiently (refused, timed out, 5xx).
@@ -144,7 +144,8 @@ public final class SyncEngine {
 
     /// One pull page as read from the server.
     struct PullPage {
-        var changes: [Change]
+        /// Read and checked on the thread that fetched the page (see ``PreparedChange``).
+        var changes: [PreparedChange]
         var cursor: Int64
         var epoch: String
         var more: Bool
@@ -227,11 +228,12 @@ public final class SyncEngine {
             throw SyncError.invalidResponse("\(list.count) changes in a page whose cursor moved by \(cursor - after)")
         }
         guard list.count <= limit else { throw SyncError.invalidResponse("a page of \(list.count) changes, more than the \(limit) asked for") }
-        var changes: [Change] = []
+        var changes: [PreparedChange] = []
         changes.reserveCapacity(list.count)
         for item in list {
             do {
-                changes.append(try Change(json: item))
+                // A change the replica refuses (forged, invalid) is the server's fault.
+                changes.append(try PreparedChange(Change(json: item)))
             } catch {
                 throw SyncError.invalidResponse("\(error)")
             }

@@ -71,7 +71,7 @@ extension Gloss {
                     ]))
                 } else {
                     let rate = report.seconds > 0 ? Double(report.pushed + report.pulled) / report.seconds : 0
-                    if report.pushed + report.pulled >= 1_000 { Terminal.note(String(format: "sync: %.0f changes/s", rate)) }
+                    if report.pushed + report.pulled >= 1_000 { Terminal.note("sync: \(PlainFormat.fixed(rate, digits: 0)) changes/s") }
                     if report.restarted {
                         Terminal.note("sync: the server was restored from a backup; pulled everything again from the start")
                     }

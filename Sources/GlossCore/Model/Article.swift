@@ -35,7 +35,7 @@ public struct Article: Sendable, Hashable {
     /// The content-derived id of a text: hex of the first 16 bytes of SHA-256 of its NFC form.
     public static func id(forText text: String) -> String {
         let digest = SHA256.hash(data: Data(UnicodeNormalization.nfc(text).utf8))
-        return digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return PlainFormat.hex(digest.prefix(16))
     }
 
     /// Whether `id` has the shape of an article id (32 lowercase hex digits).

@@ -65,7 +65,7 @@ extension GlossDatabase {
     /// - Throws: ``StoreError`` when the article is unknown or deleted, the quote does not
     ///   occur or occurs several times without an occurrence, or a field is invalid.
     public func annotate(articleID: String, anchor: Anchor, fields: AnnotationFields) throws -> Annotation {
-        let created = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(clock()) / 1000))
+        let created = PlainFormat.iso8601(milliseconds: clock())
         return try writeLocal { transaction in
             let (_, id) = try Self.resolveID(articleID, kind: .article, transaction.db)
             guard let text = try String.fetchOne(transaction.db, sql: "SELECT text FROM articles WHERE id = ?", arguments: [id])

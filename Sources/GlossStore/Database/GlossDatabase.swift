@@ -124,7 +124,7 @@ public struct GlossDatabase: Sendable {
     }
 
     private func initializeReplica(name: String?) throws {
-        let created = ISO8601DateFormatter().string(from: Date())
+        let created = PlainFormat.now()
         try writer.write { db in
             try db.execute(
                 sql: "INSERT INTO replica (singleton, id, name, created_at) VALUES (1, ?, ?, ?)",

@@ -13,14 +13,14 @@ enum ChangeLog {
         """
 
     /// Appends a change; returns `false` when its dot is already in the log.
-    static func append(_ change: Change, _ db: Database) throws -> Bool {
+    static func append(_ prepared: PreparedChange, _ db: Database) throws -> Bool {
+        let change = prepared.change
         let statement = try db.cachedStatement(
             sql: "INSERT INTO changes (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (replica, seq) DO NOTHING")
         try statement.execute(arguments: [
             change.dot.replica.description, Int64(change.dot.seq), change.kind.rawValue, change.entity,
-            change.operation.rawValue, CanonicalJSON.string(change.clock.json), change.timestamp.wallMilliseconds,
-            Int64(change.timestamp.counter), CanonicalJSON.string(.array(change.replaces.map { .string($0.description) })),
-            change.content, change.author,
+            change.operation.rawValue, prepared.clockText, change.timestamp.wallMilliseconds,
+            Int64(change.timestamp.counter), prepared.replacesText, change.content, change.author,
         ])
         return db.changesCount > 0
     }

@@ -30,27 +30,46 @@ extension GlossDatabase {
     public func applyRemote(
         _ changes: [Change], refetchable: Bool = false, extra: (@Sendable (Database) throws -> Void)? = nil
     ) throws -> ApplySummary {
+        try applyRemote(prepared: changes.map { try PreparedChange($0) }, refetchable: refetchable, extra: extra)
+    }
+
+    /// Applies changes made elsewhere and checked beforehand (see ``PreparedChange``), as
+    /// ``applyRemote(_:refetchable:extra:)`` does.
+    ///
+    /// The first versions of entities this replica has never seen are written first,
+    /// table by table (see `FirstVersions`); the other changes follow one by one in batch
+    /// order. What the replica shows does not depend on the order changes arrive in, so
+    /// this gives the state that applying the batch in order gives.
+    public func applyRemote(
+        prepared changes: [PreparedChange], refetchable: Bool = false, extra: (@Sendable (Database) throws -> Void)? = nil
+    ) throws -> ApplySummary {
         try write(durable: !refetchable) { db in
             var state = try ReplicaState.load(db)
             var summary = ApplySummary()
-            var becameConflicted: Set<[String]> = []
             let ownSeq = try Int64.fetchOne(
                 db, sql: "SELECT MAX(seq) FROM changes WHERE replica = ?", arguments: [state.info.id.description]) ?? 0
-            for change in changes {
+            for prepared in changes {
+                let change = prepared.change
                 // Only this replica makes its own dots: one it never made is forged or
                 // corrupt, and storing it would swallow the local change that later takes that seq.
                 if change.dot.replica == state.info.id, change.dot.seq > UInt64(ownSeq) {
                     throw StoreError.invalidChange(
                         .malformed(dot: change.dot, reason: "it claims this replica's id, but this replica never made it"))
                 }
-                switch try Materializer.apply(change, db) {
+                state.observe(change.timestamp)
+            }
+            let (first, rest) = FirstVersions.split(changes, known: try FirstVersions.known(among: changes, db))
+            let alreadyHeld = try FirstVersions.insert(first, db)
+            summary.applied += first.count - alreadyHeld.count
+            var becameConflicted: Set<[String]> = []
+            for prepared in alreadyHeld + rest {
+                switch try Materializer.apply(prepared, db) {
                 case .duplicate: summary.duplicates += 1
                 case .dominated: summary.dominated += 1
                 case .applied(let newConflict):
                     summary.applied += 1
-                    if newConflict { becameConflicted.insert([change.kind.rawValue, change.entity]) }
+                    if newConflict { becameConflicted.insert([prepared.change.kind.rawValue, prepared.change.entity]) }
                 }
-                state.observe(change.timestamp)
             }
             // A conflict that a later change of the same batch resolved is no news.
             for key in becameConflicted {

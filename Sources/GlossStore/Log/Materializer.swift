@@ -17,8 +17,8 @@ enum Materializer {
 
     /// A change's content as read and checked by ``validate``, kept so that materializing
     /// an entity whose view is exactly that content reads and encodes nothing again.
-    struct Written {
-        enum Model {
+    struct Written: Sendable {
+        enum Model: Sendable {
             case article(Article)
             case annotation(Annotation)
         }
@@ -27,38 +27,88 @@ enum Materializer {
         /// The change's canonical content text (what `CanonicalJSON.string` of `content` gives).
         let text: String
         let model: Model
+        /// An annotation's search row, folded when the change is prepared: notes are short
+        /// and many. An article's text runs to kilobytes, so its folded copy is made only
+        /// when written, rather than held for a whole page of articles in flight.
+        private let annotationSearch: SearchText?
+
+        init(content: EntityContent, text: String, model: Model) {
+            self.content = content
+            self.text = text
+            self.model = model
+            if case .annotation = model { annotationSearch = SearchText(model) } else { annotationSearch = nil }
+        }
+
+        /// The entity's row in the search index, folded.
+        var search: SearchText? {
+            if case .article = model { return SearchText(model) }
+            return annotationSearch
+        }
     }
 
-    /// Checks a change and the content it carries before anything is written.
-    /// - Parameter texts: when given, an annotation's quote is also checked against its
-    ///   article's text. Local writes check; changes from elsewhere are checked for shape
-    ///   only, so one replica's stale offsets (its article text was corrected, say) can
-    ///   never stop everyone else's sync.
+    /// An entity's row in the full-text index: its text folded (case, diacritics, the
+    /// Turkish i) so that queries folded the same way find it.
+    struct SearchText: Sendable {
+        let title: String
+        let body: String
+
+        /// `nil` for an annotation without a note: it has no search row.
+        init?(_ model: Written.Model) {
+            switch model {
+            case .article(let article):
+                (title, body) = (TextFolding.fold(article.title), TextFolding.fold(article.text))
+            case .annotation(let annotation):
+                guard let note = annotation.note, !note.isEmpty else { return nil }
+                (title, body) = ("", TextFolding.fold(note))
+            }
+        }
+    }
+
+    /// Checks a change and the content it carries, without reading the database: the
+    /// change's shape, and that its content is a valid article or annotation.
     /// - Returns: the content and the model read from it; `nil` for a deletion.
-    @discardableResult
-    static func validate(_ change: Change, version: Version, texts: ArticleTexts?, _ db: Database) throws -> Written? {
-        do {
-            try change.validateShape()
-        } catch {
-            throw StoreError.invalidChange(error)
-        }
+    static func validate(_ change: Change, version: Version) throws -> Written? {
+        try checkShape(change)
         guard let content = version.content, let text = change.content else { return nil }
-        var articleText: ScalarText? = nil
-        if change.kind == .annotation, let texts, let article = content["article"]?.stringValue {
-            articleText = try texts.text(of: article, db)
-        }
         do throws(ValidationError) {
             switch change.kind {
             case .article:
                 return Written(content: content, text: text, model: .article(try Article(id: change.entity, content: content)))
             case .annotation:
-                let annotation = try Annotation(id: change.entity, content: content)
-                if let articleText { try annotation.target.validate(against: articleText) }
-                return Written(content: content, text: text, model: .annotation(annotation))
+                return Written(content: content, text: text, model: .annotation(try Annotation(id: change.entity, content: content)))
             }
         } catch {
             throw StoreError.invalidChange(.invalidContent(dot: change.dot, error))
         }
+    }
+
+    private static func checkShape(_ change: Change) throws {
+        do {
+            try change.validateShape()
+        } catch {
+            throw StoreError.invalidChange(error)
+        }
+    }
+
+    /// Checks a change as ``validate(_:version:)`` does and, when `texts` is given, an
+    /// annotation's quote against its article's text. Local writes check quotes; changes
+    /// from elsewhere are checked for shape only, so one replica's stale offsets (its
+    /// article text was corrected, say) can never stop everyone else's sync.
+    static func validate(_ change: Change, version: Version, texts: ArticleTexts?, _ db: Database) throws -> Written? {
+        var articleText: ScalarText? = nil
+        if change.kind == .annotation, let texts, let article = version.content?["article"]?.stringValue {
+            try checkShape(change)  // before reading the article its content names
+            articleText = try texts.text(of: article, db)
+        }
+        let written = try validate(change, version: version)
+        if let articleText, case .annotation(let annotation)? = written?.model {
+            do {
+                try annotation.target.validate(against: articleText)
+            } catch {
+                throw StoreError.invalidChange(.invalidContent(dot: change.dot, error))
+            }
+        }
+        return written
     }
 
     /// Appends `change` to the log and updates the frontier and the derived tables.
@@ -69,7 +119,16 @@ enum Materializer {
     static func apply(_ change: Change, _ db: Database, frontier: Frontier? = nil, texts: ArticleTexts? = nil) throws -> Outcome {
         let version = try ChangeLog.version(of: change)
         let written = try validate(change, version: version, texts: texts, db)
-        guard try ChangeLog.append(change, db) else {
+        let outcome = try apply(PreparedChange(change, version: version, written: written), db, frontier: frontier)
+        if change.kind == .article, outcome != .duplicate { texts?.forget(change.entity) }
+        return outcome
+    }
+
+    /// Appends a change checked beforehand (see ``PreparedChange``) to the log and updates
+    /// the frontier and the derived tables.
+    static func apply(_ prepared: PreparedChange, _ db: Database, frontier: Frontier? = nil) throws -> Outcome {
+        let change = prepared.change
+        guard try ChangeLog.append(prepared, db) else {
             // A dot names one change forever: the same dot with other contents is a lying
             // or corrupt source. (`author` is the server's record, added on the way back.)
             if let stored = try ChangeLog.stored(change.dot, db), !stored.isSameChange(as: change) {
@@ -78,8 +137,7 @@ enum Materializer {
             }
             return .duplicate
         }
-        if change.kind == .article { texts?.forget(change.entity) }
-        return try integrate(change, version: version, db, frontier: frontier, written: written)
+        return try integrate(change, version: prepared.version, db, frontier: frontier, written: prepared.written)
     }
 
     /// Updates the frontier and derived tables for a change already in the log.
@@ -97,8 +155,15 @@ enum Materializer {
         var frontier = try known ?? (isNew ? Frontier() : ChangeLog.frontier(kind: change.kind, entity: change.entity, db))
         if case .dominated = frontier.insert(version) {
             // A late ancestor can still change which common ancestor a conflicted merge
-            // uses; re-deriving keeps the view independent of arrival order.
-            if frontier.versions.count > 1 { try materialize(kind: change.kind, entity: change.entity, frontier: frontier, db) }
+            // uses, or give a deleted article the live state a contested deletion shows;
+            // re-deriving keeps the view independent of arrival order.
+            let deletedArticle = change.kind == .article && frontier.versions.allSatisfy(\.isDeletion)
+            if frontier.versions.count > 1 || deletedArticle {
+                try materialize(kind: change.kind, entity: change.entity, frontier: frontier, db)
+            }
+            // The entity was created no later than any of its versions, whenever they arrive.
+            try db.cachedStatement(sql: "UPDATE entities SET created_wall = MIN(created_wall, ?) WHERE kind = ? AND id = ?")
+                .execute(arguments: [version.timestamp.wallMilliseconds, change.kind.rawValue, change.entity])
             return .dominated
         }
         let article = change.kind == .annotation ? try ArticleDeletion.article(of: change.entity, version: version, db) : nil
@@ -170,27 +235,18 @@ enum Materializer {
             try db.cachedStatement(sql: "DELETE FROM articles WHERE id = ?").execute(arguments: [id])
             return
         }
-        let article: Article
-        if case .article(let known)? = shown?.model {
-            article = known
-        } else {
-            do {
-                article = try Article(id: id, content: content)
-            } catch {
-                throw StoreError.logCorrupted("article \(id) merges to invalid content: \(error)")
-            }
+        if let shown, case .article(let article) = shown.model {
+            return try insertRow(of: article, content: shown.text, search: shown.search, searchRow: searchRow, db)
         }
-        try db.cachedStatement(
-            sql: """
-                INSERT OR REPLACE INTO articles (id, title, date, text, source, language, tags, content)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            id, article.title, article.date, article.text, article.source, article.language,
-            CanonicalJSON.string(.array(article.tags.map { .string($0) })), shown?.text ?? CanonicalJSON.string(.object(content)),
-        ])
-        try db.cachedStatement(sql: "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)")
-            .execute(arguments: [searchRow, TextFolding.fold(article.title), TextFolding.fold(article.text)])
+        let article: Article
+        do {
+            article = try Article(id: id, content: content)
+        } catch {
+            throw StoreError.logCorrupted("article \(id) merges to invalid content: \(error)")
+        }
+        try insertRow(
+            of: article, content: CanonicalJSON.string(.object(content)), search: SearchText(.article(article)),
+            searchRow: searchRow, db)
     }
 
     private static func materializeAnnotation(_ id: String, view: EntityView, shown: Written?, searchRow: Int64, _ db: Database) throws {
@@ -198,16 +254,37 @@ enum Materializer {
             try db.cachedStatement(sql: "DELETE FROM annotations WHERE id = ?").execute(arguments: [id])
             return
         }
-        let annotation: Annotation
-        if case .annotation(let known)? = shown?.model {
-            annotation = known
-        } else {
-            do {
-                annotation = try Annotation(id: id, content: content)
-            } catch {
-                throw StoreError.logCorrupted("annotation \(id) merges to invalid content: \(error)")
-            }
+        if let shown, case .annotation(let annotation) = shown.model {
+            return try insertRow(of: annotation, content: shown.text, search: shown.search, searchRow: searchRow, db)
         }
+        let annotation: Annotation
+        do {
+            annotation = try Annotation(id: id, content: content)
+        } catch {
+            throw StoreError.logCorrupted("annotation \(id) merges to invalid content: \(error)")
+        }
+        try insertRow(
+            of: annotation, content: CanonicalJSON.string(.object(content)), search: SearchText(.annotation(annotation)),
+            searchRow: searchRow, db)
+    }
+
+    /// Writes an article's row and its search row (`content`: the canonical text of the
+    /// content it shows; `search`: `nil` to leave the search row to the caller).
+    static func insertRow(of article: Article, content: String, search: SearchText?, searchRow: Int64, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO articles (id, title, date, text, source, language, tags, content)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            article.id, article.title, article.date, article.text, article.source, article.language,
+            CanonicalJSON.string(.array(article.tags.map { .string($0) })), content,
+        ])
+        try insertSearchRow(search, rowID: searchRow, db)
+    }
+
+    /// Writes an annotation's row and, when `search` is given (it has a note), its search row.
+    static func insertRow(of annotation: Annotation, content: String, search: SearchText?, searchRow: Int64, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO annotations
@@ -215,14 +292,18 @@ enum Materializer {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            id, annotation.article, annotation.target.start, annotation.target.end, annotation.target.exact,
+            annotation.id, annotation.article, annotation.target.start, annotation.target.end, annotation.target.exact,
             annotation.note, CanonicalJSON.string(.array(annotation.tags.map { .string($0) })), annotation.label,
-            annotation.color, annotation.author, annotation.created, shown?.text ?? CanonicalJSON.string(.object(content)),
+            annotation.color, annotation.author, annotation.created, content,
         ])
-        if let note = annotation.note, !note.isEmpty {
-            try db.cachedStatement(sql: "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)")
-                .execute(arguments: [searchRow, "", TextFolding.fold(note)])
-        }
+        try insertSearchRow(search, rowID: searchRow, db)
+    }
+
+    /// Writes an entity's row in the full-text index (none when `search` is `nil`).
+    static func insertSearchRow(_ search: SearchText?, rowID: Int64, _ db: Database) throws {
+        guard let search else { return }
+        try db.cachedStatement(sql: "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)")
+            .execute(arguments: [rowID, search.title, search.body])
     }
 }
 

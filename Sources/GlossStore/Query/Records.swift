@@ -97,9 +97,7 @@ public struct EntityConflicts: Sendable, Hashable {
 public enum Timestamps {
     /// ISO 8601 in UTC with milliseconds, e.g. `2016-12-29T10:15:00.000Z`.
     public static func iso(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        PlainFormat.iso8601(milliseconds: milliseconds, fractionalSeconds: true)
     }
 }
 

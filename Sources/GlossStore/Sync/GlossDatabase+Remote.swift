@@ -1,4 +1,4 @@
-public import GlossCore
+import GlossCore
 import Foundation
 import GRDB
 
@@ -115,10 +115,10 @@ extension GlossDatabase {
         try write { db in try db.execute(sql: "UPDATE remote SET pushed_seq = ?", arguments: [Int64(seq)]) }
     }
 
-    /// Applies one pulled page and saves its cursor and the server's epoch in the same
-    /// transaction.
-    public func applyPulledPage(_ changes: [Change], cursor: Int64, epoch: String) throws -> ApplySummary {
-        try applyRemote(changes, refetchable: true) { db in
+    /// Applies one pulled page, its changes prepared while the previous page was applied,
+    /// and saves its cursor and the server's epoch in the same transaction.
+    public func applyPulledPage(_ changes: [PreparedChange], cursor: Int64, epoch: String) throws -> ApplySummary {
+        try applyRemote(prepared: changes, refetchable: true) { db in
             try db.execute(sql: "UPDATE remote SET cursor = MAX(cursor, ?), epoch = ?", arguments: [cursor, epoch])
         }
     }
@@ -128,7 +128,7 @@ extension GlossDatabase {
         try write { db in
             try db.execute(
                 sql: "UPDATE remote SET last_sync_at = ?, last_result = ?",
-                arguments: [ISO8601DateFormatter().string(from: Date()), result])
+                arguments: [PlainFormat.now(), result])
         }
     }
 }
