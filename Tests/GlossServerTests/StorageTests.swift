@@ -2,6 +2,7 @@ import Foundation
 import GlossCore
 import GlossServer
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 /// The storage through its own API (on each backend, see TestBackend).
@@ -34,7 +35,10 @@ import Testing
             let reopened = try await server.reopen()
             #expect(try await reopened.check() == [])
             let page = try await reopened.pull(corpusID: corpusID(server), after: 0, limit: 10, maxBytes: 1 << 20, excluding: nil)
-            #expect(page.changes.count == 3)
+            #expect(page.count == 3)
+            var body = page.body
+            body.writeString("]}")
+            #expect(try JSONParser.parse(bytes: Array(body.readableBytesView))["changes"]?.arrayValue?.count == 3)
             #expect(page.cursor == 3)
             #expect(page.more == false)
             await reopened.shutdown()

@@ -2,6 +2,7 @@ import Foundation
 import GlossCore
 import GlossServer
 import GRDB
+import NIOCore
 
 /// A `Storage` whose SQLite backend can "crash": the open storage is dropped and a new
 /// one opened on the same data folder, so only what was committed survives.
@@ -84,7 +85,11 @@ final class SimulatedServer: @unchecked Sendable {
             let page = try runBlocking {
                 try await storage.pull(corpusID: corpusID, after: after, limit: 10_000, maxBytes: 1 << 30, excluding: nil)
             }
-            for wire in page.changes { changes.append(try Change(json: try JSONParser.parse(wire))) }
+            var body = page.body
+            body.writeString("]}")
+            for item in try JSONParser.parse(bytes: Array(body.readableBytesView))["changes"]?.arrayValue ?? [] {
+                changes.append(try Change(json: item))
+            }
             cursor = page.cursor
             if !page.more { return changes }
         }

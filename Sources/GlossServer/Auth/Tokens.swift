@@ -1,4 +1,5 @@
 import Crypto
+import GlossCore
 import Foundation
 
 /// Bearer tokens: 256 random bits, shown once; the server keeps only their SHA-256.
@@ -13,7 +14,7 @@ public enum Tokens {
     public static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
         let words = (0..<4).map { _ in generator.next() as UInt64 }
-        return "gloss_" + words.map { String(format: "%016llx", $0) }.joined()
+        return "gloss_" + words.map { PlainFormat.hex($0) }.joined()
     }
 
     /// Whether two byte strings are equal, taking the same time wherever they differ.
@@ -28,6 +29,6 @@ public enum Tokens {
 
     /// The stored form of a token: hex of its SHA-256.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        PlainFormat.hex(SHA256.hash(data: Data(token.utf8)))
     }
 }

@@ -50,11 +50,16 @@ enum Body {
 
     /// A JSON response, gzip-compressed when large and the client accepts gzip.
     static func response(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, request: Request, limits: Limits) -> Response {
+        response(ByteBuffer(bytes: bytes), status: status, request: request, limits: limits)
+    }
+
+    /// A JSON response from a buffer, gzip-compressed when large and the client accepts gzip.
+    static func response(_ buffer: ByteBuffer, status: HTTPResponse.Status = .ok, request: Request, limits: Limits) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        var buffer = ByteBuffer(bytes: bytes)
+        var buffer = buffer
         let accepts = request.headers[.acceptEncoding]?.lowercased().contains("gzip") ?? false
-        if accepts, bytes.count > limits.compressAbove, let compressed = try? buffer.compress(with: .gzip()) {
+        if accepts, buffer.readableBytes > limits.compressAbove, let compressed = try? buffer.compress(with: .gzip()) {
             headers[.contentEncoding] = "gzip"
             buffer = compressed
         }

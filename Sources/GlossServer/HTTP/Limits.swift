@@ -14,7 +14,7 @@ public struct Limits: Sendable {
     public var maxPageChanges = 10_000
     public var defaultPageChanges = 1_000
     /// About this many bytes in one pull page (at least one change is always sent).
-    public var pageBytes = 4 * 1024 * 1024
+    public var pageBytes = 1024 * 1024
     /// Longest long-poll, in seconds.
     public var maxWaitSeconds = 60
     /// JSON nesting.

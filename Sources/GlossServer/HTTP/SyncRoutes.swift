@@ -97,23 +97,20 @@ struct SyncRoutes {
         var page = try await readPage()
         // A page that only passed over the puller's own changes still moved the cursor:
         // that is an answer too.
-        if page.changes.isEmpty, page.cursor == after, wait > 0 {
+        if page.count == 0, page.cursor == after, wait > 0 {
             // Long poll: look again until something arrives or the wait is over.
             let deadline = ContinuousClock.now + .seconds(wait)
             // A server that is stopping answers long polls at once instead of holding its stop.
-            while page.changes.isEmpty, page.cursor == after, ContinuousClock.now < deadline, !Task.isShuttingDownGracefully {
+            while page.count == 0, page.cursor == after, ContinuousClock.now < deadline, !Task.isShuttingDownGracefully {
                 try await Task.sleep(for: .milliseconds(200))
                 if try await storage.latestPosition(corpusID: grant.corpusID) > after { page = try await readPage() }
             }
         }
-        metrics.recordPull(changes: page.changes.count)
-        var bytes: [UInt8] = Array("{\"changes\":[".utf8)
-        for (index, wire) in page.changes.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: wire.utf8)
-        }
+        metrics.recordPull(changes: page.count)
+        var body = page.body
+        page.body = ByteBuffer()  // so the page's bytes are held once, by `body`
         // The epoch is hex, so it needs no escaping.
-        bytes.append(contentsOf: "],\"cursor\":\(page.cursor),\"epoch\":\"\(grant.epoch)\",\"more\":\(page.more)}".utf8)
-        return Body.response(bytes, request: request, limits: limits)
+        body.writeString("],\"cursor\":\(page.cursor),\"epoch\":\"\(grant.epoch)\",\"more\":\(page.more)}")
+        return Body.response(body, request: request, limits: limits)
     }
 }

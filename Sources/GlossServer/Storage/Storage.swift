@@ -1,5 +1,6 @@
 public import GlossCore
 import Foundation
+public import NIOCore
 
 /// What a token may do in its corpus.
 public enum Scope: String, Sendable, CaseIterable, Comparable {
@@ -63,8 +64,12 @@ public struct PushResult: Sendable, Hashable {
 
 /// One page of a pull.
 public struct PullPage: Sendable {
-    /// The changes' wire JSON, in position order.
-    public var changes: [String]
+    /// The start of the response body: `{"changes":[` and the changes' wire JSON,
+    /// comma-separated, in position order. Rows are written into it as they are read,
+    /// so the server holds a page once, not as strings, then bytes, then a buffer.
+    public var body: ByteBuffer
+    /// How many changes `body` holds.
+    public var count: Int
     /// The position of the last change in the page (the next `after`), or the request's
     /// `after` when the page is empty.
     public var cursor: Int64
@@ -83,7 +88,8 @@ struct PullPageBuilder {
     let maxBytes: Int
     let excluding: String?
     private(set) var page: PullPage
-    private var bytes = 0
+    /// Where the first change starts in `page.body`.
+    private let start: Int
     private var scanned = 0
 
     /// How many rows a page may read: `limit` changes to send, or ten times as many of the
@@ -94,7 +100,10 @@ struct PullPageBuilder {
         self.limit = limit
         self.maxBytes = maxBytes
         self.excluding = excluding
-        page = PullPage(changes: [], cursor: after, more: false)
+        var body = ByteBuffer()
+        body.writeString(#"{"changes":["#)
+        page = PullPage(body: body, count: 0, cursor: after, more: false)
+        start = body.readableBytes
     }
 
     /// Takes the next row (`wire` may be `nil` for a row of the excluded replica); returns
@@ -111,13 +120,15 @@ struct PullPageBuilder {
             return true
         }
         let wire = wire ?? ""
-        if page.changes.count == limit || (!page.changes.isEmpty && bytes + wire.utf8.count > maxBytes) {
+        let bytes = page.body.readableBytes - start
+        if page.count == limit || (page.count > 0 && bytes + wire.utf8.count > maxBytes) {
             page.more = true
             return false
         }
         scanned += 1
-        bytes += wire.utf8.count
-        page.changes.append(wire)
+        if page.count > 0 { page.body.writeInteger(UInt8(ascii: ",")) }
+        page.body.writeString(wire)
+        page.count += 1
         page.cursor = position
         return true
     }
@@ -219,11 +230,11 @@ public enum Names {
 /// Values both storage backends write the same way.
 enum StoredValues {
     /// A timestamp for `created_at`, `received_at` and the like: ISO 8601, UTC.
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+    static func now() -> String { PlainFormat.now() }
 
     /// A new corpus epoch: 128 random bits in hex.
     static func newEpoch() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+        return (0..<2).map { _ in PlainFormat.hex(generator.next() as UInt64) }.joined()
     }
 }
