@@ -25,7 +25,7 @@ public final class CurlTransport: Transport {
     ///   - cacert: a PEM file of CA certificates to trust instead of the system's.
     ///   - connectTimeout: seconds to wait for a connection.
     ///   - totalTimeout: seconds a whole request may take.
-    ///   - maxResponseBytes: the longest answer accepted (a pull page is about 4 MiB).
+    ///   - maxResponseBytes: the longest answer accepted (a pull page is about 1 MiB).
     public init(
         baseURL: String, cacert: String? = nil, connectTimeout: Int = 10, totalTimeout: Int = 120,
         maxResponseBytes: Int = 128 * 1024 * 1024
