@@ -22,6 +22,17 @@ final class ReplicaClock: @unchecked Sendable {
     func read() -> Int64 { world.now + skew }
 }
 
+/// A replica's random bits for new annotation ids, seeded from its replica id (no extra
+/// draws from the setup generator, so every seed keeps the workload it always had).
+final class SeededBits: @unchecked Sendable {
+    private var generator: SimulationRandom
+    private let lock = NSLock()
+
+    init(seed: UInt64) { generator = SimulationRandom(seed: seed) }
+
+    func next() -> UInt64 { lock.withLock { generator.next() } }
+}
+
 /// One client replica: a real GlossStore on a temporary SQLite file, reopened from disk
 /// when it "crashes".
 final class SimulatedReplica {
@@ -30,6 +41,8 @@ final class SimulatedReplica {
     let id: ReplicaID
     let user: String
     let clock: ReplicaClock
+    /// Where its annotation ids come from: seeded, so a seed replays exactly.
+    let bits: SeededBits
     private(set) var store: GlossDatabase
     /// The highest own seq known committed; a crash must never lose it.
     var committedSeq: UInt64 = 0
@@ -39,8 +52,11 @@ final class SimulatedReplica {
         self.id = id
         self.user = user
         self.clock = clock
+        let bits = SeededBits(seed: id.high ^ id.low)
+        self.bits = bits
         path = (directory as NSString).appendingPathComponent("replica-\(index).gloss")
-        let created = try GlossDatabase.create(at: path, name: user, clock: { [clock] in clock.read() })
+        let created = try GlossDatabase.create(
+            at: path, name: user, clock: { [clock] in clock.read() }, random: { bits.next() })
         // The id comes from the seed, not the system generator, so a seed replays exactly.
         guard let writer = created.reader as? any DatabaseWriter else { throw SimulationError("the store's reader is not a writer") }
         try writer.write { db in try db.execute(sql: "UPDATE replica SET id = ?", arguments: [id.description]) }
@@ -50,7 +66,7 @@ final class SimulatedReplica {
 
     /// Drops the store (everything not committed is gone) and reopens it from disk.
     func crash() throws {
-        store = try GlossDatabase.open(at: path, clock: { [clock] in clock.read() })
+        store = try GlossDatabase.open(at: path, clock: { [clock] in clock.read() }, random: { [bits] in bits.next() })
     }
 
     /// The highest own seq in the log.

@@ -17,7 +17,12 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// A new random replica id from the system's cryptographic generator.
     public static func random() -> ReplicaID {
         var generator = SystemRandomNumberGenerator()
-        return ReplicaID(high: generator.next(), low: generator.next())
+        return random(using: &generator)
+    }
+
+    /// A new id from `generator` (a seeded one makes a simulation replay exactly).
+    public static func random(using generator: inout some RandomNumberGenerator) -> ReplicaID {
+        ReplicaID(high: generator.next(), low: generator.next())
     }
 
     /// Parses 26 Crockford base32 characters (case-insensitive; `I`/`L` read as 1, `O` as 0).

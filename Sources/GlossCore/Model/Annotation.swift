@@ -34,7 +34,13 @@ public struct Annotation: Sendable, Hashable {
 
     /// A new random annotation id.
     public static func newID() -> String {
-        ReplicaID.random().description.lowercased()
+        var generator = SystemRandomNumberGenerator()
+        return newID(using: &generator)
+    }
+
+    /// A new annotation id from `generator`.
+    public static func newID(using generator: inout some RandomNumberGenerator) -> String {
+        ReplicaID.random(using: &generator).description.lowercased()
     }
 
     /// Whether `id` has the shape of an annotation id.

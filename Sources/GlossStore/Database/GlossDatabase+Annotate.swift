@@ -66,6 +66,8 @@ extension GlossDatabase {
     ///   occur or occurs several times without an occurrence, or a field is invalid.
     public func annotate(articleID: String, anchor: Anchor, fields: AnnotationFields) throws -> Annotation {
         let created = PlainFormat.iso8601(milliseconds: clock())
+        var generator = RandomSource(source: random)
+        let newID = Annotation.newID(using: &generator)
         return try writeLocal { transaction in
             let (_, id) = try Self.resolveID(articleID, kind: .article, transaction.db)
             guard let text = try String.fetchOne(transaction.db, sql: "SELECT text FROM articles WHERE id = ?", arguments: [id])
@@ -73,7 +75,7 @@ extension GlossDatabase {
             let scalars = ScalarText(text)
             let selector = try Self.selector(for: anchor, in: scalars)
             let annotation = Annotation(
-                article: id, target: selector, note: fields.note.map(UnicodeNormalization.nfc),
+                id: newID, article: id, target: selector, note: fields.note.map(UnicodeNormalization.nfc),
                 tags: fields.tags.map(UnicodeNormalization.nfc), label: fields.label, color: fields.color,
                 author: transaction.replica.name, created: created)
             do throws(ValidationError) {

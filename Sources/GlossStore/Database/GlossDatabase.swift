@@ -19,19 +19,38 @@ public struct GlossDatabase: Sendable {
     public let path: String
     /// Supplies "now" in milliseconds; tests replace it to make clocks skew.
     let clock: @Sendable () -> Int64
+    /// Supplies random bits for new ids (the replica's, annotations'); a deterministic
+    /// simulation passes a seeded source so that a seed replays exactly.
+    let random: @Sendable () -> UInt64
 
     /// A read-only view of the database, for queries a front end runs itself.
     public var reader: any DatabaseReader { writer }
 
-    init(writer: any DatabaseWriter, path: String, clock: @escaping @Sendable () -> Int64) throws {
+    init(
+        writer: any DatabaseWriter, path: String, clock: @escaping @Sendable () -> Int64,
+        random: @escaping @Sendable () -> UInt64
+    ) throws {
         self.writer = writer
         self.path = path
         self.clock = clock
+        self.random = random
         try Self.migrator.migrate(writer)
     }
 
     /// The current wall clock in milliseconds since 1970.
     public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// The system's cryptographically secure random generator.
+    public static let systemRandom: @Sendable () -> UInt64 = {
+        var generator = SystemRandomNumberGenerator()
+        return generator.next()
+    }
+
+    /// `random` as a `RandomNumberGenerator`, for the ids' `random(using:)`.
+    struct RandomSource: RandomNumberGenerator {
+        let source: @Sendable () -> UInt64
+        mutating func next() -> UInt64 { source() }
+    }
 
     /// The embedded migrations of `Migrations/client/`, each applied once, in name order.
     static var migrator: DatabaseMigrator {
@@ -69,7 +88,8 @@ public struct GlossDatabase: Sendable {
     ///   - name: written as `author` on the annotations this replica makes.
     /// - Throws: ``StoreError/storeExists(path:)`` or ``StoreError/cannotOpen(path:reason:)``.
     public static func create(
-        at path: String, name: String? = nil, clock: @escaping @Sendable () -> Int64 = systemClock
+        at path: String, name: String? = nil, clock: @escaping @Sendable () -> Int64 = systemClock,
+        random: @escaping @Sendable () -> UInt64 = systemRandom
     ) throws -> GlossDatabase {
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: path) { throw StoreError.storeExists(path: path) }
@@ -86,7 +106,7 @@ public struct GlossDatabase: Sendable {
             throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
         }
         do {
-            let store = try GlossDatabase(writer: pool, path: path, clock: clock)
+            let store = try GlossDatabase(writer: pool, path: path, clock: clock, random: random)
             try store.initializeReplica(name: name)
             return store
         } catch {
@@ -98,7 +118,10 @@ public struct GlossDatabase: Sendable {
 
     /// Opens an existing replica, applying any migrations a newer Gloss added.
     /// - Throws: ``StoreError/storeMissing(path:)``, ``StoreError/notAStore(path:)``.
-    public static func open(at path: String, clock: @escaping @Sendable () -> Int64 = systemClock) throws -> GlossDatabase {
+    public static func open(
+        at path: String, clock: @escaping @Sendable () -> Int64 = systemClock,
+        random: @escaping @Sendable () -> UInt64 = systemRandom
+    ) throws -> GlossDatabase {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.storeMissing(path: path) }
         let pool: DatabasePool
         do {
@@ -113,22 +136,27 @@ public struct GlossDatabase: Sendable {
             }
             throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
         }
-        return try GlossDatabase(writer: pool, path: path, clock: clock)
+        return try GlossDatabase(writer: pool, path: path, clock: clock, random: random)
     }
 
     /// A new replica in memory, for tests and previews.
-    public static func inMemory(name: String? = nil, clock: @escaping @Sendable () -> Int64 = systemClock) throws -> GlossDatabase {
-        let store = try GlossDatabase(writer: DatabaseQueue(configuration: Configuration()), path: ":memory:", clock: clock)
+    public static func inMemory(
+        name: String? = nil, clock: @escaping @Sendable () -> Int64 = systemClock,
+        random: @escaping @Sendable () -> UInt64 = systemRandom
+    ) throws -> GlossDatabase {
+        let store = try GlossDatabase(
+            writer: DatabaseQueue(configuration: Configuration()), path: ":memory:", clock: clock, random: random)
         try store.initializeReplica(name: name)
         return store
     }
 
     private func initializeReplica(name: String?) throws {
         let created = PlainFormat.now()
+        var generator = RandomSource(source: random)
         try writer.write { db in
             try db.execute(
                 sql: "INSERT INTO replica (singleton, id, name, created_at) VALUES (1, ?, ?, ?)",
-                arguments: [ReplicaID.random().description, name, created])
+                arguments: [ReplicaID.random(using: &generator).description, name, created])
         }
     }
 
