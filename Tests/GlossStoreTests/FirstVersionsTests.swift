@@ -94,4 +94,29 @@ import Testing
         // Alone, the newcomer is welcome.
         #expect(try target.applyRemote([newcomer]).applied == 1)
     }
+
+    /// A first version the merge does not show as it is — it carries `_conflicts` (well
+    /// formed, or not: the server stores such content as it came), or tags that are not a
+    /// set — goes through the merge. Found by the fuzz suite: written as it was, its row
+    /// differed from `gloss doctor`'s rebuild.
+    @Test(arguments: [
+        #"{"_conflicts":{"note":["a","b"]}}"#,
+        #"{"_conflicts":{"note":[{"from":"0000000000000000000000000A:1","at":"1.0","value":"other"}]}}"#,
+        #"{"tags":["b","a","b"]}"#,
+    ])
+    func aFirstVersionTheMergeReshapesIsMerged(extra: String) throws {
+        let (source, article) = try Fixtures.storeWithSeed()
+        let made = try source.annotate(articleID: article, anchor: .range(start: 36, end: 49), fields: .init(note: "a note"))
+        let changes = try source.changes(afterPosition: 0).map(\.change)
+        var annotation = try #require(changes.last)
+        var content = try #require(try annotation.version().content)
+        for (field, value) in try #require(try JSONParser.parse(extra).objectValue) { content[field] = value }
+        annotation.content = CanonicalJSON.string(.object(content))
+        let target = try GlossDatabase.inMemory(name: "target")
+        _ = try target.applyRemote(Array(changes.dropLast()) + [annotation])
+        #expect(try target.doctor().problems == [])
+        let reference = try GlossDatabase.inMemory(name: "reference")
+        for change in Array(changes.dropLast()) + [annotation] { _ = try reference.applyRemote([change]) }
+        #expect(try target.annotation(made.id) == reference.annotation(made.id))
+    }
 }

@@ -4,7 +4,8 @@ import GRDB
 /// The first versions of entities a replica has never seen: most of a first sync.
 ///
 /// Such a change needs no merge: its entity's frontier is the change alone and its view
-/// is its content, which ``PreparedChange`` has already read and checked. So a batch of
+/// is its content (``PreparedChange`` has read and checked it, and made sure the merge
+/// would show it as it is: a first version can carry `_conflicts`, say). So a batch of
 /// them is written table by table (the log, then entities, frontier, rows, search)
 /// rather than change by change: each statement runs a thousand times in a row against
 /// one B-tree whose pages stay in the cache, where interleaving six tables per change
@@ -34,7 +35,8 @@ enum FirstVersions {
     }
 
     /// Splits `changes` into the first versions of new entities (puts of entities not in
-    /// `known`, the first change of each in the batch) and the rest, each in batch order.
+    /// `known` that show exactly their content, the first change of each entity in the
+    /// batch) and the rest, each in batch order.
     static func split(_ changes: [PreparedChange], known: Set<Key>) -> (first: [PreparedChange], rest: [PreparedChange]) {
         var first: [PreparedChange] = []
         var rest: [PreparedChange] = []
@@ -42,7 +44,7 @@ enum FirstVersions {
         for prepared in changes {
             let key = Key(kind: prepared.change.kind, entity: prepared.change.entity)
             let isFirstInBatch = seen.insert(key).inserted
-            if isFirstInBatch, prepared.change.operation == .put, prepared.written != nil, !known.contains(key) {
+            if isFirstInBatch, prepared.showsItsContent, !known.contains(key) {
                 first.append(prepared)
             } else {
                 rest.append(prepared)

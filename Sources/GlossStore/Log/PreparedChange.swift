@@ -14,6 +14,10 @@ public struct PreparedChange: Sendable {
     /// The canonical JSON of the change's clock and of the dots it replaces, as the log stores them.
     let clockText: String
     let replacesText: String
+    /// Whether, as its entity's only version, the change shows exactly its content: a put
+    /// whose content the merge takes as it is (no unsettled `_conflicts` it carries, tags
+    /// already a set). Only such a first version skips the merge (see `FirstVersions`).
+    let showsItsContent: Bool
 
     /// Checks `change` (its shape and its content; not quotes against article texts,
     /// which changes from elsewhere are never held to) and prepares it.
@@ -30,5 +34,11 @@ public struct PreparedChange: Sendable {
         self.written = written
         self.clockText = CanonicalJSON.string(change.clock.json)
         self.replacesText = CanonicalJSON.string(.array(change.replaces.map { .string($0.description) }))
+        if let content = written?.content {
+            let view = Merge.view(of: Frontier([version]), history: [])
+            showsItsContent = !view.isConflicted && view.content == content
+        } else {
+            showsItsContent = false
+        }
     }
 }
