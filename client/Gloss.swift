@@ -19,7 +19,7 @@ struct Gloss: ParsableCommand {
 
             Start with:
               gloss init --name ayşe
-              gloss import mosul-2016-12.txt
+              gloss import examples/corpus/musul-2016-12.txt
               gloss articles
             """,
         version: "gloss \(version) (libcurl \(Libcurl.version))",

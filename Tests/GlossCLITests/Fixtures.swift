@@ -1,18 +1,32 @@
 import Foundation
 import Testing
 
-/// Files the tests use from outside the package, found from this source file.
+/// Files the tests use, found from this source file: the sample corpus inside the
+/// package, and the optional W3C conformance suite beside it.
 enum Fixtures {
     /// The package root: this file is `<root>/Tests/GlossCLITests/Fixtures.swift`.
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// `../shared/corpus/mosul-2016-12.txt` next to the package.
-    static let seedURL = packageRoot.appendingPathComponent("../shared/corpus/mosul-2016-12.txt").standardizedFileURL
+    /// The sample corpus the repository carries (`examples/corpus/`).
+    static let corpusURL = packageRoot.appendingPathComponent("examples/corpus", isDirectory: true)
+
+    /// The main sample article: Turkish with an English tweet, in the seed format.
+    static let seedURL = corpusURL.appendingPathComponent("musul-2016-12.txt")
     static var seedPath: String { seedURL.path }
 
-    /// `../shared/conformance/check_w3c.py`.
-    static let w3cCheckerURL = packageRoot.appendingPathComponent("../shared/conformance/check_w3c.py").standardizedFileURL
+    /// The W3C Web Annotation Working Group's `check_w3c.py`, when it can be found:
+    /// in the folder `GLOSS_W3C_TESTS` names, else in `../shared/conformance` beside the
+    /// package. It is someone else's data, so the repository does not carry it.
+    static var w3cCheckerURL: URL? {
+        var folders: [URL] = []
+        if let named = ProcessInfo.processInfo.environment["GLOSS_W3C_TESTS"], !named.isEmpty {
+            folders.append(URL(fileURLWithPath: named, isDirectory: true))
+        }
+        folders.append(packageRoot.appendingPathComponent("../shared/conformance", isDirectory: true).standardizedFileURL)
+        return folders.map { $0.appendingPathComponent("check_w3c.py") }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+    }
 
     static func seedData() throws -> Data { try Data(contentsOf: seedURL) }
 

@@ -65,7 +65,7 @@ import Testing
             #expect(article["title"] as? String == (try Fixtures.leadSentence()))
             #expect(article["type"] as? String == "article")
             #expect(article["annotations"] as? Int == 0)
-            #expect(article["source"] as? String == "mosul-2016-12.txt")
+            #expect(article["source"] as? String == "musul-2016-12.txt")
             #expect(article["text"] == nil, "articles lists no text")
 
             let logBefore = try await store.log()

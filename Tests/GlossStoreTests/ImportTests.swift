@@ -6,11 +6,11 @@ import Testing
 struct ImportTests {
     @Test func seedArticleKeepsItsTextExactly() throws {
         let text = try Fixtures.seedText
-        let article = try SeedFormat.parse(text, source: "mosul-2016-12.txt")
+        let article = try SeedFormat.parse(text, source: "musul-2016-12.txt")
         #expect(article.text.utf8.elementsEqual(text.utf8))
         #expect(article.date == "2016-12")
-        #expect(article.title.hasPrefix("Irak güvenlik güçleri Musul kentini"))
-        #expect(article.title.hasSuffix("karşı karşıya."))
+        #expect(article.title.hasPrefix("Irak güvenlik güçleri ve müttefik kuvvetler, Musul kentini"))
+        #expect(article.title.hasSuffix("ağır bir direnişle karşılaştı."))
         #expect(article.language == "tr")
         #expect(article.id == Article.id(forText: text))
     }

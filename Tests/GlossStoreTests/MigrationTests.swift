@@ -16,7 +16,7 @@ struct MigrationTests {
 
         // A replica with articles, annotations, an edit and a deletion, in today's schema.
         let source = try GlossDatabase.create(at: sourcePath, name: "ayşe")
-        let article = try SeedFormat.parse(try Fixtures.seedText, source: "mosul-2016-12.txt")
+        let article = try SeedFormat.parse(try Fixtures.seedText, source: "musul-2016-12.txt")
         _ = try source.importItems([.article(article, authoritative: false)])
         var annotations: [String] = []
         for (index, quote) in ["Irak", "Musul", "DEAŞ"].enumerated() {

@@ -29,7 +29,7 @@ enum Fixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static let seedPath = packageRoot.appendingPathComponent("../shared/corpus/mosul-2016-12.txt").standardizedFileURL.path
+    static let seedPath = packageRoot.appendingPathComponent("examples/corpus/musul-2016-12.txt").path
 
     static var seedText: String {
         get throws { try String(contentsOfFile: seedPath, encoding: .utf8) }
@@ -38,7 +38,7 @@ enum Fixtures {
     /// A replica in memory holding the seed article.
     static func storeWithSeed(name: String = "ayşe", clock: TestClock = TestClock()) throws -> (GlossDatabase, String) {
         let store = try GlossDatabase.inMemory(name: name, clock: clock.read)
-        let article = try SeedFormat.parse(try seedText, source: "mosul-2016-12.txt")
+        let article = try SeedFormat.parse(try seedText, source: "musul-2016-12.txt")
         _ = try store.importItems([.article(article, authoritative: false)])
         return (store, article.id)
     }

@@ -30,19 +30,19 @@ enum SyncFixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static let seedPath = packageRoot.appendingPathComponent("../shared/corpus/mosul-2016-12.txt").standardizedFileURL.path
+    static let seedPath = packageRoot.appendingPathComponent("examples/corpus/musul-2016-12.txt").path
 
     /// Quotes that occur in the seed article (the first occurrence is annotated).
     static let quotes = [
-        "Musul kentini", "kuvvetli bir direnişle", "bomba yüklü araçlarla", "Counter Terrorism Units", "Kudüs semtinde",
-        "güney doğu mahallelerinde", "sosyal medyada paylaşıldı", "Iraklı yetkililer",
+        "Musul kentini", "ağır bir direnişle", "patlayıcı yüklü araçlar", "street by street", "Kudüs semtinden",
+        "güneydoğusundaki mahallelerde", "sosyal medyada yayıldı", "Iraklı komutanlar",
     ]
 
     /// Imports the seed article into `store`; returns its id.
     @discardableResult
     static func importSeed(into store: GlossDatabase) throws -> String {
         let text = try String(contentsOfFile: seedPath, encoding: .utf8)
-        let article = try SeedFormat.parse(text, source: "mosul-2016-12.txt")
+        let article = try SeedFormat.parse(text, source: "musul-2016-12.txt")
         _ = try store.importItems([.article(article, authoritative: false)])
         return article.id
     }

@@ -14,7 +14,8 @@ extension Gloss {
                 imported twice is one article.
 
                 Examples:
-                  gloss import ../shared/corpus/mosul-2016-12.txt
+                  gloss import examples/corpus/musul-2016-12.txt
+                  gloss import examples/corpus/
                   gloss import corpus/ other.jsonl
                 """)
 
