@@ -1,9 +1,11 @@
 /// The merge of concurrent versions: the same code on client and server.
 ///
 /// Rules (design.md, Merge rules): disjoint fields merge; `tags` merge as sets against the
-/// common ancestor; the same field changed to different values is a conflict that keeps
-/// every value, with a deterministic winner displayed; edit against delete is a
-/// conflict; identical content is not; a resolution's clock dominates every sibling.
+/// common ancestor; an article's `text` merges three-way against the common ancestor when
+/// the corrections touch different places; the same field changed to different values is
+/// a conflict that keeps every value, with a deterministic winner displayed; edit against
+/// delete is a conflict; identical content is not; a resolution's clock dominates every
+/// sibling.
 public enum Merge {
     /// What a user sees for an entity.
     /// - Parameters:
@@ -30,6 +32,12 @@ public enum Merge {
                 continue
             }
             let candidates = mergeRegister(field: field, sides: live, ancestors: ancestors, history: history)
+            if candidates.count > 1, ReservedField.textFields.contains(field),
+                let merged = mergeText(candidates, ancestors: ancestors, field: field)
+            {
+                content[field] = .string(merged)
+                continue
+            }
             if let value = candidates[0].value { content[field] = value }
             if candidates.count > 1 { conflicts.append(FieldConflict(field: field, candidates: candidates)) }
         }
@@ -99,6 +107,27 @@ public enum Merge {
             best[candidate.value] = candidate
         }
         return best.values.sorted(by: Candidate.displayOrder)
+    }
+
+    /// Concurrent changes of a text field, merged three-way against the one value the
+    /// common ancestors agree on (``TextMerge``), in display order; `nil` (a conflict) when
+    /// two of them overlap, when there is no single ancestor value, or when the result would
+    /// not be NFC (an edit next to a combining mark on the other side).
+    static func mergeText(_ candidates: [Candidate], ancestors: [Version], field: String) -> String? {
+        let bases = Set(ancestors.flatMap { CarriedConflicts.candidates(of: $0, field: field).map(\.value) })
+        guard bases.count == 1, let base = bases.first??.stringValue else { return nil }
+        var merged: String? = nil
+        for candidate in candidates {
+            guard let text = candidate.value?.stringValue else { return nil }
+            guard let sofar = merged else {
+                merged = text
+                continue
+            }
+            guard let next = TextMerge.merge(base: base, sofar, text) else { return nil }
+            merged = next
+        }
+        guard let merged, UnicodeNormalization.nfc(merged) == merged else { return nil }
+        return merged
     }
 
     /// A set field: a member is kept if some side added it, or if the ancestor had it and

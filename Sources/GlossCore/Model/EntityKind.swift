@@ -12,6 +12,9 @@ public typealias EntityContent = [String: JSONValue]
 public enum ReservedField {
     /// Fields that merge as sets against the common ancestor.
     public static let setFields: Set<String> = ["tags"]
+    /// Fields whose concurrent changes merge as text, three-way against the common
+    /// ancestor: an article's text, so that corrections in different places both stay.
+    public static let textFields: Set<String> = ["text"]
     /// Where a version carries the sibling values of fields it left unsettled.
     public static let conflicts = "_conflicts"
 }

@@ -18,6 +18,14 @@ public struct ScalarText: Sendable {
         return String(view)
     }
 
+    /// The part of `start..<end` inside the text; `nil` when none of it is (a stale or
+    /// damaged span must never index past the text).
+    public func clamped(_ start: Int, _ end: Int) -> Range<Int>? {
+        let lower = max(0, min(start, count))
+        let upper = max(lower, min(end, count))
+        return lower < upper ? lower..<upper : nil
+    }
+
     /// Every offset at which `needle` occurs, in order (overlapping occurrences included).
     public func occurrences(of needle: String) -> [Int] {
         let pattern = Array(needle.unicodeScalars)
