@@ -119,7 +119,11 @@ struct Invariants {
         let writes = simulation.history.writes
         let writers = contents.filter { change, object in object != nil && (writes[change.dot]?.sets(field) ?? true) }
         let written = Set(writers.map { $0.1?[field] })
-        if let shown = content[field], !written.contains(shown) { fail("\(name) shows \(field) = \(shown), which no change wrote") }
+        // A text field may show a three-way merge of concurrent corrections (checked below).
+        let mergesText = ReservedField.textFields.contains(field) && conflicts == nil
+        if let shown = content[field], !written.contains(shown), !mergesText {
+            fail("\(name) shows \(field) = \(shown), which no change wrote")
+        }
         for value in conflicts ?? [] where !written.contains(value) {
             fail("\(name) has a \(field) conflict candidate \(String(describing: value)) that no change wrote")
         }
@@ -132,12 +136,35 @@ struct Invariants {
         }
         let values = Set(live.map { $0.1?[field] })
         guard values.count > 1 else { return }
+        if mergesText {
+            return checkMergedText(field, name: name, shown: content[field]?.stringValue, live: live, contents: contents)
+        }
         let candidates = Set(conflicts ?? [])
         if !values.isSubset(of: candidates) {
             fail(
                 "\(name): concurrent edits of \(field) by \(live.map(\.0.dot)) (values \(values.map(Self.show))) "
                     + "are not all visible as a conflict (candidates \(candidates.map(Self.show)))\n"
                     + Self.dump(contents, field: field, writes: writes))
+        }
+    }
+
+    /// Concurrent corrections of a text shown without a conflict: the shown text must hold
+    /// every live correction, that is, applying a correction (its writer's text against the
+    /// text it replaced) to the shown text again changes nothing.
+    private func checkMergedText(
+        _ field: String, name: String, shown: String?, live: [(Change, EntityContent?)], contents: [(Change, EntityContent?)]
+    ) {
+        guard let shown else { return fail("\(name) shows no \(field), though concurrent corrections of it are live") }
+        let byDot = Dictionary(contents.map { ($0.0.dot, $0.1) }, uniquingKeysWith: { first, _ in first })
+        for (change, object) in live {
+            guard let corrected = object?[field]?.stringValue else { continue }
+            let parents = Set(change.replaces.compactMap { byDot[$0]??[field]?.stringValue })
+            guard parents.count == 1, let parent = parents.first else { continue }  // a merge of several: no single correction
+            // `nil` proves nothing: the diffs of parent → shown and parent → corrected may
+            // align a moved paragraph differently, and then the re-merge conflicts.
+            if let again = TextMerge.merge(base: parent, shown, corrected), again != shown {
+                fail("\(name) shows a \(field) that lost the correction of \(change.dot) (no conflict shown)")
+            }
         }
     }
 

@@ -6,7 +6,7 @@ import GlossSync
 /// The operations a run draws from, with their weights.
 enum Operation: CaseIterable {
     case annotate, editNote, editLabel, editColor, addTag, removeTag, editArticle, deleteAnnotation, deleteArticle
-    case resolve, importSeed, importExport, sync, crashReplica, crashServer, clockJump
+    case resolve, importSeed, importExport, sync, crashReplica, crashServer, clockJump, correctArticle
 
     var weight: Int {
         switch self {
@@ -26,6 +26,7 @@ enum Operation: CaseIterable {
         case .crashReplica: return 3
         case .crashServer: return 2
         case .clockJump: return 3
+        case .correctArticle: return 3
         }
     }
 }
@@ -134,7 +135,57 @@ extension Simulation {
         case .clockJump:
             replica.clock.skew = Int64(random.int(-3 * 3_600_000...3 * 3_600_000))
             trace("\(prefix) clock skew \(replica.clock.skew) ms")
+        case .correctArticle:
+            let articles = visibleArticles(replica)
+            guard !articles.isEmpty else { return trace("\(prefix) correct article: no article") }
+            let article = random.pick(articles)
+            let (corrected, what) = correction(of: article.text)
+            localWrite(replica, "\(prefix) correct article \(article.id.prefix(6)): \(what)") {
+                _ = try replica.store.editArticle(article.id, title: nil, addTags: [], removeTags: [], text: corrected)
+                return "ok"
+            }
         }
+    }
+
+    /// A correction of `text` of the kinds news texts get: words deleted or inserted, a
+    /// letter fixed (Turkish pairs), a paragraph moved or its break changed.
+    func correction(of text: String) -> (String, String) {
+        var scalars = Array(text.unicodeScalars)
+        let count = scalars.count
+        let at = random.int(min(14, count - 1)...(count - 1))
+        let what: String
+        switch random.int(0...4) {
+        case 0:
+            let length = random.int(1...min(20, count - at))
+            scalars.removeSubrange(at..<(at + length))
+            what = "deleted \(length) at \(at)"
+        case 1:
+            let words = random.pick([" ve ", " kentte ", "Yeni cümle. ", " ığüşöç ", " 🙂 "])
+            scalars.insert(contentsOf: words.unicodeScalars, at: at)
+            what = "inserted '\(words)' at \(at)"
+        case 2:
+            let pairs: [(Unicode.Scalar, Unicode.Scalar)] = [("ı", "i"), ("ş", "s"), ("ğ", "g"), ("ü", "u"), ("ö", "o"), ("ç", "c")]
+            guard let index = (at..<count).first(where: { index in pairs.contains { $0.0 == scalars[index] || $0.1 == scalars[index] } })
+            else { return (text + "\n", "appended a line break") }
+            let pair = pairs.first { $0.0 == scalars[index] || $0.1 == scalars[index] }!
+            scalars[index] = scalars[index] == pair.0 ? pair.1 : pair.0
+            what = "letter fixed at \(index)"
+        case 3:
+            var paragraphs = text.components(separatedBy: "\n\n")
+            guard paragraphs.count > 2 else { return (text + "\n", "appended a line break") }
+            let moved = paragraphs.remove(at: random.int(1...(paragraphs.count - 1)))
+            paragraphs.insert(moved, at: random.int(1...paragraphs.count))
+            let result = paragraphs.joined(separator: "\n\n")
+            return result == text ? (text + "\n", "appended a line break") : (result, "moved a paragraph")
+        default:
+            guard let index = (at..<count).first(where: { scalars[$0] == "\n" }) else { return (text + "\n", "appended a line break") }
+            scalars.insert("\n", at: index)
+            what = "paragraph break changed at \(index)"
+        }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        let result = String(view)
+        return result == text ? (text + "\n", "appended a line break") : (UnicodeNormalization.nfc(result), what)
     }
 
     /// Live articles of a replica, in a seed-stable order.

@@ -91,14 +91,23 @@ struct ImportTests {
         #expect(throws: ImportError.self) { try ImportReader.read(paths: [jsonl.path]) }
     }
 
-    @Test func annotationsWhoseArticleIsMissingOrWhoseQuoteDoesNotMatchAreSkipped() throws {
+    /// An annotation of an article the store lacks is skipped; one whose selector does not
+    /// hold on the stored text (an export made before a correction, say) is imported and
+    /// placed like any other: found again by its quote, or kept as an orphan.
+    @Test func annotationsWhoseArticleIsMissingAreSkippedAndStaleOnesArePlaced() throws {
         let (store, article) = try Fixtures.storeWithSeed()
         let good = Annotation(article: article, target: TextSelector(exact: "Irak", prefix: "", suffix: "", start: 14, end: 18))
-        let wrongQuote = Annotation(article: article, target: TextSelector(exact: "Iran", prefix: "", suffix: "", start: 14, end: 18))
-        let orphan = Annotation(article: String(repeating: "0", count: 32), target: TextSelector(exact: "x", prefix: "", suffix: "", start: 0, end: 1))
-        let summary = try store.importItems([.annotation(good), .annotation(wrongQuote), .annotation(orphan)])
-        #expect(summary.annotationsImported == 1)
-        #expect(summary.skipped.count == 2)
+        let moved = Annotation(article: article, target: TextSelector(exact: "Kudüs semtinden", prefix: "", suffix: "", start: 3, end: 18))
+        let gone = Annotation(article: article, target: TextSelector(exact: "Iran", prefix: "", suffix: "", start: 14, end: 18))
+        let missing = Annotation(article: String(repeating: "0", count: 32), target: TextSelector(exact: "x", prefix: "", suffix: "", start: 0, end: 1))
+        let summary = try store.importItems([.annotation(good), .annotation(moved), .annotation(gone), .annotation(missing)])
+        #expect(summary.annotationsImported == 3)
+        #expect(summary.skipped.map(\.item) == ["annotation \(missing.id)"])
+        let text = ScalarText(try Fixtures.seedText)
+        let placed = try store.annotation(moved.id)
+        #expect(!placed.isOrphaned && text.slice(placed.annotation.target.start, placed.annotation.target.end) == "Kudüs semtinden")
+        #expect(try store.annotation(gone.id).isOrphaned)
+        #expect(try store.doctor().isHealthy)
     }
 
     @Test func largeImportsCommitInBatches() throws {

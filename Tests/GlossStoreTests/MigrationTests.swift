@@ -7,7 +7,8 @@ import Testing
 /// Migrations that reshape tables must carry every row of an existing replica across.
 struct MigrationTests {
     /// Migration 4 turns `articles` and `annotations` into rowid tables: a replica made
-    /// before it keeps every row, and its derived tables still equal a rebuild from the log.
+    /// before it keeps every row, and its derived tables still equal a rebuild from the log
+    /// (migration 5 then places every annotation, as a rebuild does).
     @Test func rowidTablesKeepEveryArticleAndAnnotationRow() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -34,9 +35,12 @@ struct MigrationTests {
             let before = try Self.isWithoutRowid("annotations", db)
             #expect(before)
             try db.execute(sql: "ATTACH DATABASE ? AS source", arguments: [sourcePath])
-            for table in ["replica", "changes", "frontier", "entities", "articles", "annotations"] {
+            for table in ["replica", "changes", "frontier", "entities", "articles"] {
                 try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM source.\(table)")
             }
+            // Schema 3's columns (schema 5 adds the placement's prefix, suffix and orphaned).
+            let columns = #"id, article, start, "end", exact, note, tags, label, color, author, created, content"#
+            try db.execute(sql: "INSERT INTO main.annotations (\(columns)) SELECT \(columns) FROM source.annotations")
             try db.execute(sql: "INSERT INTO main.search (rowid, title, body) SELECT rowid, title, body FROM source.search")
             try db.execute(sql: "DETACH DATABASE source")
         }

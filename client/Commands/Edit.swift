@@ -1,19 +1,27 @@
 import ArgumentParser
+import Foundation
 import GlossCore
 import GlossStore
 
 extension Gloss {
     struct Edit: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change an annotation's note, tags, label or color (or an article's title and tags).",
+            abstract: "Change an annotation's note, tags, label or color (or an article's title, tags or text).",
             discussion: """
                 On a conflicted entry only the fields you set are settled; the others keep all \
                 their conflicting values until resolved (see 'gloss resolve'). An empty value \
                 (--note "") removes the field.
 
+                --text-from corrects an article's text (a file, or - for standard input; UTF-8, \
+                normalized like an import). Its annotations then follow their words; one whose \
+                words are gone becomes an orphan ('gloss annotations --orphans'). Corrections \
+                made concurrently on two replicas merge when they touch different places and \
+                conflict when they overlap.
+
                 Examples:
                   gloss edit 01hx3k --note "the old city" --add-tag contested
                   gloss edit 3f9a1c --title "Musul operasyonu" --add-tag iraq
+                  gloss edit 3f9a1c --text-from corrected.txt
                 """)
 
         @Argument(help: ArgumentHelp("The annotation's (or article's) id or a unique prefix.", valueName: "id"))
@@ -37,12 +45,19 @@ extension Gloss {
         @Option(help: "A new title (articles).")
         var title: String?
 
+        @Option(
+            name: .customLong("text-from"),
+            help: ArgumentHelp("The article's corrected text, from a file or - for standard input (articles).", valueName: "file"))
+        var textFrom: String?
+
         @OptionGroup var options: GlobalOptions
 
         func validate() throws {
-            guard note != nil || !addTags.isEmpty || !removeTags.isEmpty || label != nil || color != nil || title != nil else {
+            guard note != nil || !addTags.isEmpty || !removeTags.isEmpty || label != nil || color != nil || title != nil
+                || textFrom != nil
+            else {
                 throw ArgumentParser.ValidationError(
-                    "nothing to change: give at least one of --note, --add-tag, --remove-tag, --label, --color, --title")
+                    "nothing to change: give at least one of --note, --add-tag, --remove-tag, --label, --color, --title, --text-from")
             }
         }
 
@@ -52,13 +67,25 @@ extension Gloss {
             switch kind {
             case .article:
                 guard note == nil, label == nil, color == nil else {
-                    throw CLIError.wrongKind(id: fullID, expected: "an article", options: "articles take --title, --add-tag and --remove-tag")
+                    throw CLIError.wrongKind(
+                        id: fullID, expected: "an article", options: "articles take --title, --add-tag, --remove-tag and --text-from")
                 }
-                let article = try store.editArticle(fullID, title: title, addTags: addTags, removeTags: removeTags)
-                if options.json { Terminal.printJSON(try store.article(article.id).json(includeText: false)) } else { print("Edited article \(article.id)") }
+                let text = try textFrom.map(Self.readText)
+                let article = try store.editArticle(fullID, title: title, addTags: addTags, removeTags: removeTags, text: text)
+                let orphans = text == nil ? 0 : try store.annotations(articleID: article.id, orphansOnly: true).count
+                if options.json {
+                    guard case .object(var object) = try store.article(article.id).json(includeText: false) else { return }
+                    if text != nil { object["orphaned"] = .int(Int64(orphans)) }
+                    Terminal.printJSON(.object(object))
+                } else {
+                    print(text == nil ? "Edited article \(article.id)" : "Corrected the text of article \(article.id)")
+                    if orphans > 0 {
+                        print("\(orphans) annotation\(orphans == 1 ? "'s words are" : "s' words are") gone from the text: see 'gloss annotations --orphans'")
+                    }
+                }
             case .annotation:
-                guard title == nil else {
-                    throw CLIError.wrongKind(id: fullID, expected: "an annotation", options: "--title is for articles")
+                guard title == nil, textFrom == nil else {
+                    throw CLIError.wrongKind(id: fullID, expected: "an annotation", options: "--title and --text-from are for articles")
                 }
                 let outcome = try store.editAnnotation(
                     fullID, AnnotationEdit(note: note, addTags: addTags, removeTags: removeTags, label: label, color: color))
@@ -75,6 +102,31 @@ extension Gloss {
                     }
                 }
             }
+        }
+
+        /// A corrected text: a file's UTF-8 contents, or standard input's for `-`.
+        static func readText(from path: String) throws -> String {
+            let data: Data
+            if path == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw CLIError.cannotRead(path: path, reason: "it does not exist; check the path")
+                }
+                do {
+                    data = try Data(contentsOf: URL(fileURLWithPath: path))
+                } catch {
+                    throw CLIError.cannotRead(path: path, reason: "\((error as NSError).localizedDescription); check its permissions")
+                }
+            }
+            let name = path == "-" ? "standard input" : path
+            guard let text = String(validating: data, as: UTF8.self) else {
+                throw CLIError.cannotRead(path: name, reason: "it is not UTF-8 text; convert it (e.g. with iconv) and try again")
+            }
+            guard text.contains(where: { !$0.isWhitespace }) else {
+                throw CLIError.cannotRead(path: name, reason: "it is empty; an article needs a text (to remove it, use 'gloss delete --article')")
+            }
+            return text
         }
     }
 }

@@ -37,7 +37,7 @@ extension Gloss {
                     return
                 }
                 try write(text, to: out)
-            case .files(let files):
+            case .files(let files, let leftOut):
                 let folder = out!
                 do {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -45,6 +45,11 @@ extension Gloss {
                     throw CLIError.cannotWrite(path: folder, reason: "cannot create the folder")
                 }
                 for file in files { try write(file.contents, to: (folder as NSString).appendingPathComponent(file.name)) }
+                if leftOut > 0 {
+                    Terminal.note(
+                        "left out \(leftOut) orphaned annotation\(leftOut == 1 ? "" : "s") (their words are gone from the text; "
+                            + "list them with 'gloss annotations --orphans')")
+                }
             }
         }
 

@@ -44,7 +44,13 @@ extension Gloss {
             print(Terminal.stdoutIsTerminal ? Self.highlighted(value.text, notes) : value.text)
             if annotations, !notes.isEmpty {
                 print(Terminal.bold("Annotations"))
-                for note in notes { print(AnnotationText.line(note)) }
+                for note in notes where !note.isOrphaned { print(AnnotationText.line(note)) }
+            }
+            // Orphans have no place in this text; they are listed below it, always.
+            let orphans = notes.filter(\.isOrphaned)
+            if !orphans.isEmpty {
+                print(Terminal.bold("Orphaned annotations") + Terminal.dim(" (their words are gone from this text; 'gloss annotate --reattach ID' places one again)"))
+                for note in orphans { print(AnnotationText.line(note)) }
             }
         }
 
@@ -52,8 +58,9 @@ extension Gloss {
         static func highlighted(_ text: String, _ notes: [AnnotationRecord]) -> String {
             let scalars = ScalarText(text)
             var marked = Array(repeating: false, count: scalars.count)
-            for note in notes {
-                for index in note.annotation.target.start..<min(note.annotation.target.end, scalars.count) { marked[index] = true }
+            for note in notes where !note.isOrphaned {
+                guard let span = scalars.clamped(note.annotation.target.start, note.annotation.target.end) else { continue }
+                for index in span { marked[index] = true }
             }
             var output = ""
             var index = 0
@@ -81,6 +88,7 @@ enum AnnotationText {
         if !annotation.tags.isEmpty { parts.append(annotation.tags.map { "#" + $0 }.joined(separator: " ")) }
         if let note = annotation.note { parts.append("— " + Terminal.truncate(note, 60)) }
         if record.conflicts != nil { parts.append("[conflict]") }
+        if record.isOrphaned { parts.append("[orphan]") }
         return parts.joined(separator: "  ")
     }
 }

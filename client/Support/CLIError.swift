@@ -5,10 +5,12 @@ enum CLIError: Error, CustomStringConvertible {
     case wrongKind(id: String, expected: String, options: String)
     case unhealthy(problems: Int)
     case confirmationMismatch(expected: String, given: String)
+    case cannotRead(path: String, reason: String)
 
     var description: String {
         switch self {
         case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason); check the path and its permissions"
+        case .cannotRead(let path, let reason): return "cannot read \(path): \(reason)"
         case .folderNeeded(let format): return "--format \(format) writes a folder of files: give one with --out FOLDER"
         case .wrongKind(let id, let expected, let options): return "\(id) is \(expected); \(options)"
         case .confirmationMismatch(let expected, let given):

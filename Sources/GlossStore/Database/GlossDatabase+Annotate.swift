@@ -88,6 +88,34 @@ extension GlossDatabase {
         }
     }
 
+    /// Places an annotation by hand on its article's current text: a new version with a
+    /// new target (typically for an orphan, whose words a correction removed). Every other
+    /// field stays as it is.
+    /// - Parameters:
+    ///   - idPrefix: the annotation's id or a unique prefix.
+    ///   - anchor: where the span is now.
+    /// - Returns: the annotation as written.
+    public func reattach(_ idPrefix: String, anchor: Anchor) throws -> Annotation {
+        try writeLocal { transaction in
+            let (_, id) = try Self.resolveID(idPrefix, kind: .annotation, transaction.db)
+            guard let view = try transaction.view(kind: .annotation, entity: id), let content = view.content,
+                let article = content["article"]?.stringValue
+            else { throw StoreError.notFound(kind: "annotation", id: idPrefix) }
+            guard let text = try transaction.texts.text(of: article, transaction.db) else { throw StoreError.articleDeleted(article) }
+            let selector = try Self.selector(for: anchor, in: text)
+            var annotation: Annotation
+            do throws(ValidationError) {
+                annotation = try Annotation(id: id, content: content)
+            } catch {
+                throw StoreError.logCorrupted("annotation \(id) shows invalid content: \(error)")
+            }
+            annotation.target = selector
+            let newContent = view.editedContent(["target": annotation.content["target"]])
+            try transaction.write(kind: .annotation, entity: id, content: newContent)
+            return annotation
+        }
+    }
+
     static func selector(for anchor: Anchor, in text: ScalarText) throws -> TextSelector {
         switch anchor {
         case .range(let start, let end):
@@ -181,6 +209,18 @@ extension GlossDatabase {
         }
     }
 
+    /// The title and date a seed-format correction carries, for the fields that were still
+    /// the old text's lead sentence and date line (a title edited by hand stays).
+    static func headFields(following corrected: String, in content: EntityContent) -> [String: JSONValue] {
+        guard let oldText = content["text"]?.stringValue,
+            let old = try? SeedFormat.parse(oldText, source: nil), let new = try? SeedFormat.parse(corrected, source: nil)
+        else { return [:] }
+        var fields: [String: JSONValue] = [:]
+        if content["title"]?.stringValue == old.title, new.title != old.title { fields["title"] = .string(new.title) }
+        if content["date"]?.stringValue == old.date, new.date != old.date { fields["date"] = new.date.map { .string($0) } }
+        return fields
+    }
+
     /// The `tags` of `content` with some added and some removed (NFC, sorted), or `nil`
     /// when the edit touches no tag.
     static func editedTags(_ content: EntityContent, adding: [String], removing: [String]) -> JSONValue? {
@@ -191,15 +231,35 @@ extension GlossDatabase {
         return .array(tags.sorted().map { .string($0) })
     }
 
-    /// Edits an article's title or tags.
-    public func editArticle(_ idPrefix: String, title: String?, addTags: [String], removeTags: [String]) throws -> Article {
-        guard title != nil || !addTags.isEmpty || !removeTags.isEmpty else { throw StoreError.nothingToEdit }
+    /// Edits an article's title, tags or text.
+    ///
+    /// A new `text` is a correction: a change like any other, merged three-way with
+    /// concurrent corrections elsewhere. Every annotation on the article is then placed
+    /// again on the new text (derived, never a change): it follows its words, or becomes an
+    /// orphan when they are gone. When the text is in the seed format and the title (or
+    /// date) was its lead sentence (or date line), they follow the correction too, unless
+    /// `title` is given.
+    /// - Parameters:
+    ///   - idPrefix: the article's id or a unique prefix.
+    ///   - title: a new title.
+    ///   - addTags: tags to add.
+    ///   - removeTags: tags to remove.
+    ///   - text: the corrected text (NFC-normalized here, like an import).
+    public func editArticle(
+        _ idPrefix: String, title: String?, addTags: [String], removeTags: [String], text: String? = nil
+    ) throws -> Article {
+        guard title != nil || !addTags.isEmpty || !removeTags.isEmpty || text != nil else { throw StoreError.nothingToEdit }
         return try writeLocal { transaction in
             let (_, id) = try Self.resolveID(idPrefix, kind: .article, transaction.db)
             guard let view = try transaction.view(kind: .article, entity: id), let content = view.content else {
                 throw StoreError.notFound(kind: "article", id: idPrefix)
             }
             var changes: [String: JSONValue?] = [:]
+            if let text {
+                let corrected = UnicodeNormalization.nfc(text)
+                changes["text"] = .string(corrected)
+                for (field, value) in Self.headFields(following: corrected, in: content) { changes[field] = value }
+            }
             if let title { changes["title"] = .string(UnicodeNormalization.nfc(title)) }
             if let tags = Self.editedTags(content, adding: addTags, removing: removeTags) { changes["tags"] = tags }
             let newContent = view.editedContent(changes)

@@ -56,7 +56,12 @@ public struct GlossDatabase: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in EmbeddedMigrations.client {
-            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+            migrator.registerMigration(migration.name) { db in
+                try db.execute(sql: migration.sql)
+                // Schema 5 adds placement columns; existing annotations are placed by the
+                // same code that places every later one.
+                if migration.name == "0005_placement" { try AnnotationPlacement.placeAll(db) }
+            }
         }
         return migrator
     }

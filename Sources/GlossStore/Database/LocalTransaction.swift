@@ -26,8 +26,10 @@ struct LocalTransaction {
     /// A new version of an article also records, in its clock, every annotation version
     /// on it this replica has seen: an article deletion then conflicts exactly with the
     /// annotations made concurrently elsewhere (design.md: such an annotation survives).
+    /// - Parameter checksQuote: whether a new target must hold its quote in the article's
+    ///   text; an import passes `false` and lets ``AnnotationPlacement`` place what it brings.
     @discardableResult
-    mutating func write(kind: EntityKind, entity: String, content: EntityContent?) throws -> Change {
+    mutating func write(kind: EntityKind, entity: String, content: EntityContent?, checksQuote: Bool = true) throws -> Change {
         let frontier: Frontier
         if let last = lastFrontier, last.kind == kind, last.entity == entity {
             frontier = last.frontier
@@ -37,7 +39,12 @@ struct LocalTransaction {
         lastFrontier = nil
         let seen = kind == .article ? try ArticleDeletion.annotationClock(article: entity, db) : VectorClock()
         let change = state.makeChange(kind: kind, entity: entity, content: content, frontier: frontier, seen: seen, now: now)
-        guard try Materializer.apply(change, db, frontier: frontier, texts: texts) != .duplicate else {
+        // An annotation's quote is checked against the text only where this change places
+        // it (a new annotation, a new target): after a correction of the article, the other
+        // fields of an annotation whose words moved or went stay editable.
+        let placesAnew = kind != .annotation
+            || checksQuote && !frontier.versions.contains { $0.content?["target"] == content?["target"] }
+        guard try Materializer.apply(change, db, frontier: frontier, texts: placesAnew ? texts : nil) != .duplicate else {
             throw StoreError.logCorrupted("the log already holds \(change.dot), the next local change")
         }
         return change

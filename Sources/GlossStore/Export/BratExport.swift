@@ -16,7 +16,10 @@ enum BratExport {
     }
 
     /// A brat line cannot hold a newline, so a span crossing lines becomes fragments.
+    /// Any span is accepted: it is clamped to the text (nothing outside it is read).
     static func fragments(_ text: ScalarText, start: Int, end: Int) -> [(Int, Int)] {
+        guard let span = text.clamped(start, end) else { return [] }
+        let (start, end) = (span.lowerBound, span.upperBound)
         var result: [(Int, Int)] = []
         var fragmentStart = start
         for index in start..<end where text.scalars[index] == "\n" {
@@ -27,6 +30,12 @@ enum BratExport {
         return result
     }
 
+    /// How many of `annotations` a brat export leaves out: the orphans, whose words are
+    /// gone from their article's text.
+    static func omitted(_ annotations: [AnnotationRecord]) -> Int {
+        annotations.count { $0.isOrphaned }
+    }
+
     static func oneLine(_ text: String) -> String {
         String(text.map { $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "\r\n" ? " " : $0 })
     }
@@ -34,7 +43,8 @@ enum BratExport {
     static func ann(text: ScalarText, annotations: [AnnotationRecord]) -> String {
         var lines: [String] = []
         var noteNumber = 0
-        for (index, record) in annotations.enumerated() {
+        // An orphan has no span in this text: brat leaves it out (``omitted(_:)`` counts them).
+        for (index, record) in annotations.enumerated() where !record.isOrphaned {
             let annotation = record.annotation
             let number = index + 1
             let pieces = fragments(text, start: annotation.target.start, end: annotation.target.end)

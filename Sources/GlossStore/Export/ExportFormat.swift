@@ -21,8 +21,9 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 public enum ExportOutput: Sendable {
     /// One document, written to a file or standard output.
     case document(String)
-    /// Files to write inside a folder, by name.
-    case files([(name: String, contents: String)])
+    /// Files to write inside a folder, by name; `leftOut` annotations could not be
+    /// written in the format (brat: orphans, which have no span in their article's text).
+    case files([(name: String, contents: String)], leftOut: Int)
 }
 
 extension GlossDatabase {
@@ -35,7 +36,8 @@ extension GlossDatabase {
         case .json: return .document(JSONExport.document(articles: articles, annotations: annotations))
         case .jsonl: return .document(JSONExport.lines(articles: articles, annotations: annotations))
         case .w3c: return .document(W3CExport.document(articles: articles, annotations: annotations))
-        case .brat: return .files(BratExport.files(articles: articles, annotations: annotations))
+        case .brat:
+            return .files(BratExport.files(articles: articles, annotations: annotations), leftOut: BratExport.omitted(annotations))
         case .markdown: return .document(MarkdownExport.document(articles: articles, annotations: annotations))
         }
     }
@@ -56,7 +58,9 @@ enum JSONExport {
     }
 
     /// Articles first (by id), then annotations (by article and position): each line the
-    /// entity's own fields plus `type` and `id`, nothing derived, so it imports unchanged.
+    /// entity's own fields plus `type` and `id`, so it imports unchanged. An annotation's
+    /// `target` is where it sits on the exported text, and an orphan says `orphaned: true`
+    /// (derived: import recomputes both).
     static func lines(articles: [ArticleRecord], annotations: [AnnotationRecord]) -> String {
         var output: [UInt8] = []
         for record in sortedArticles(articles) {
@@ -70,6 +74,7 @@ enum JSONExport {
             var object = record.annotation.content
             object["type"] = "annotation"
             object["id"] = .string(record.annotation.id)
+            if record.isOrphaned { object["orphaned"] = true }
             CanonicalJSON.write(.object(object), to: &output)
             output.append(UInt8(ascii: "\n"))
         }

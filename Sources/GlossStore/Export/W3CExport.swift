@@ -28,22 +28,30 @@ enum W3CExport {
             "modified": .string(Timestamps.iso(record.modified)),
             "target": [
                 "source": .string(articleIRI(annotation.article)),
-                "selector": [
-                    [
-                        "type": "TextQuoteSelector", "exact": .string(annotation.target.exact),
-                        "prefix": .string(annotation.target.prefix), "suffix": .string(annotation.target.suffix),
-                    ],
-                    [
-                        "type": "TextPositionSelector", "start": .int(Int64(annotation.target.start)),
-                        "end": .int(Int64(annotation.target.end)),
-                    ],
-                ],
+                "selector": .array(selectors(record)),
             ],
         ]
         if !bodies.isEmpty { object["body"] = bodies.count == 1 ? bodies[0] : .array(bodies) }
         if let created = annotation.created { object["created"] = .string(created) }
         if let author = annotation.author { object["creator"] = ["type": "Person", "nickname": .string(author)] }
         return .object(object)
+    }
+
+    /// A TextQuoteSelector, and a TextPositionSelector unless the annotation is an orphan:
+    /// its words are gone from the text, so no position in it is true; the quote and its
+    /// context still say what it was about.
+    static func selectors(_ record: AnnotationRecord) -> [JSONValue] {
+        let target = record.annotation.target
+        var selectors: [JSONValue] = [
+            [
+                "type": "TextQuoteSelector", "exact": .string(target.exact), "prefix": .string(target.prefix),
+                "suffix": .string(target.suffix),
+            ]
+        ]
+        if !record.isOrphaned {
+            selectors.append(["type": "TextPositionSelector", "start": .int(Int64(target.start)), "end": .int(Int64(target.end))])
+        }
+        return selectors
     }
 
     static func document(articles: [ArticleRecord], annotations: [AnnotationRecord]) -> String {

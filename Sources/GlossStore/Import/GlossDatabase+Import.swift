@@ -71,29 +71,39 @@ extension GlossDatabase {
                 summary.articlesImported += 1
             }
         case .annotation(let annotation):
-            guard let text = try transaction.texts.text(of: annotation.article, transaction.db) else {
+            guard try transaction.texts.text(of: annotation.article, transaction.db) != nil else {
                 summary.skipped.append(.init(item: "annotation \(annotation.id)", reason: "its article \(annotation.article) is not in the store"))
                 return
             }
-            do {
-                try annotation.target.validate(against: text)
-            } catch {
-                summary.skipped.append(.init(item: "annotation \(annotation.id)", reason: error.description))
-                return
-            }
+            // Its selector need not hold on the stored text (the export may predate a
+            // correction, or the text may differ): it is placed like any annotation made on
+            // another text — moved with its words, or kept as an orphan — never refused.
             let current = try transaction.view(kind: .annotation, entity: annotation.id)
             if let content = current?.content {
-                if sameContent(content, annotation.content) {
+                if sameContent(content, try exported(annotation, as: content, transaction.db)) {
                     summary.unchanged += 1
                 } else {
-                    try transaction.write(kind: .annotation, entity: annotation.id, content: annotation.content)
+                    try transaction.write(kind: .annotation, entity: annotation.id, content: annotation.content, checksQuote: false)
                     summary.updated += 1
                 }
             } else {
-                try transaction.write(kind: .annotation, entity: annotation.id, content: annotation.content)
+                try transaction.write(kind: .annotation, entity: annotation.id, content: annotation.content, checksQuote: false)
                 summary.annotationsImported += 1
             }
         }
+    }
+
+    /// The content an exported annotation stands for. An export carries where the
+    /// annotation sits now (its placement); when that is where it sits here, it stands for
+    /// the selector this replica holds, so re-importing an export changes nothing.
+    private static func exported(_ annotation: Annotation, as stored: EntityContent, _ db: Database) throws -> EntityContent {
+        var incoming = annotation.content
+        if let placed = try AnnotationPlacement.stored(annotation.id, db) {
+            var placedAnnotation = annotation
+            placedAnnotation.target = placed.target
+            if incoming["target"] == placedAnnotation.content["target"] { incoming["target"] = stored["target"] }
+        }
+        return incoming
     }
 
     private static func sameContent(_ stored: EntityContent, _ incoming: EntityContent) -> Bool {

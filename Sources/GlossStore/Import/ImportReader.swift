@@ -107,6 +107,8 @@ public enum JSONLines {
                 let id = object.removeValue(forKey: "id")?.stringValue
             else { throw .badLine(line: lineNumber, reason: "needs string fields 'type' and 'id'") }
             object[ReservedField.conflicts] = nil
+            // Derived, as an export writes it: placement is recomputed here, never content.
+            if type == "annotation" { object["orphaned"] = nil }
             guard type == "article" || type == "annotation" else {
                 throw .badLine(line: lineNumber, reason: "unknown type '\(type)': expected article or annotation")
             }

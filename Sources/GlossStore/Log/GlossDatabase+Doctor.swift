@@ -74,6 +74,7 @@ extension GlossDatabase {
                     report.problems += Self.differences(table: table.name, stored: stored, rebuilt: fresh)
                 }
             }
+            report.problems += try Self.misplacedSpans(db)
             for trigger in ["changes_are_append_only_update", "changes_are_append_only_delete"]
             where try !db.triggerExists(trigger) {
                 report.problems.append("the trigger \(trigger) that keeps the log append-only is missing")
@@ -85,6 +86,25 @@ extension GlossDatabase {
             report.repaired = true
         }
         return report
+    }
+
+    /// Placed annotations whose span does not hold their quote in their article's text
+    /// (a placement is either on its words or an orphan; anything else would point readers
+    /// at other words, or past the end of the text).
+    static func misplacedSpans(_ db: Database) throws -> [String] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT n.id, n.article, n.start, n."end", length(a.text) AS length FROM annotations n
+                JOIN articles a ON a.id = n.article
+                WHERE NOT n.orphaned AND (n.start < 0 OR n."end" <= n.start OR n."end" > length(a.text)
+                    OR substr(a.text, n.start + 1, n."end" - n.start) != n.exact)
+                ORDER BY n.id LIMIT 10
+                """
+        ).map { row in
+            "annotation \(row["id"] as String): its span \(row["start"] as Int)..<\(row["end"] as Int) does not hold its quote "
+                + "in article \(row["article"] as String) (text of \(row["length"] as Int) characters)"
+        }
     }
 
     static func differences(table: String, stored: [Row], rebuilt: [Row]) -> [String] {

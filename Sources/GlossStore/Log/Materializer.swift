@@ -271,6 +271,8 @@ enum Materializer {
     /// Writes an article's row and its search row (`content`: the canonical text of the
     /// content it shows; `search`: `nil` to leave the search row to the caller).
     static func insertRow(of article: Article, content: String, search: SearchText?, searchRow: Int64, _ db: Database) throws {
+        let previousText = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT text FROM articles WHERE id = ?"), arguments: [article.id])
         try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO articles (id, title, date, text, source, language, tags, content)
@@ -281,19 +283,23 @@ enum Materializer {
             CanonicalJSON.string(.array(article.tags.map { .string($0) })), content,
         ])
         try insertSearchRow(search, rowID: searchRow, db)
+        // A corrected text (or an article back from deletion) places its annotations again.
+        if previousText != article.text { try AnnotationPlacement.replaceAll(article: article.id, text: article.text, db) }
     }
 
     /// Writes an annotation's row and, when `search` is given (it has a note), its search row.
+    /// Its span is where it sits on the article's current text (``AnnotationPlacement``).
     static func insertRow(of annotation: Annotation, content: String, search: SearchText?, searchRow: Int64, _ db: Database) throws {
+        let placed = try AnnotationPlacement.place(annotation.target, article: annotation.article, db)
         try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO annotations
-                    (id, article, start, "end", exact, note, tags, label, color, author, created, content)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (id, article, start, "end", exact, prefix, suffix, orphaned, note, tags, label, color, author, created, content)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            annotation.id, annotation.article, annotation.target.start, annotation.target.end, annotation.target.exact,
-            annotation.note, CanonicalJSON.string(.array(annotation.tags.map { .string($0) })), annotation.label,
+            annotation.id, annotation.article, placed.target.start, placed.target.end, placed.target.exact,
+            placed.target.prefix, placed.target.suffix, placed.orphaned, annotation.note, CanonicalJSON.string(.array(annotation.tags.map { .string($0) })), annotation.label,
             annotation.color, annotation.author, annotation.created, content,
         ])
         try insertSearchRow(search, rowID: searchRow, db)

@@ -29,15 +29,29 @@ public struct ArticleRecord: Sendable, Hashable {
 
 /// An annotation as a replica shows it.
 public struct AnnotationRecord: Sendable, Hashable {
+    /// The annotation, with its `target` where it sits on its article's current text
+    /// (recomputed after every correction of the text); an orphan keeps its last selector.
     public var annotation: Annotation
+    /// Whether its words are gone from the article's current text: it is kept, with its
+    /// last selector, until someone places it again (`reattach`).
+    public var isOrphaned: Bool
     public var modified: Int64
     public var conflicts: EntityConflicts?
 
+    public init(annotation: Annotation, isOrphaned: Bool = false, modified: Int64, conflicts: EntityConflicts? = nil) {
+        self.annotation = annotation
+        self.isOrphaned = isOrphaned
+        self.modified = modified
+        self.conflicts = conflicts
+    }
+
+    /// The annotation's fields as JSON (its current `target`), with `orphaned: true` for an orphan.
     public var json: JSONValue {
         var object = annotation.content
         object["type"] = "annotation"
         object["id"] = .string(annotation.id)
         object["modified"] = .string(Timestamps.iso(modified))
+        if isOrphaned { object["orphaned"] = true }
         if let conflicts { object["conflicts"] = conflicts.json }
         return .object(object)
     }
@@ -149,7 +163,10 @@ extension GlossDatabase {
     ///   - articleID: only this article's (id or unique prefix).
     ///   - tag: only those carrying this tag.
     ///   - label: only those with this label.
-    public func annotations(articleID: String? = nil, tag: String? = nil, label: String? = nil) throws -> [AnnotationRecord] {
+    ///   - orphansOnly: only orphans, whose words are gone from their article's current text.
+    public func annotations(
+        articleID: String? = nil, tag: String? = nil, label: String? = nil, orphansOnly: Bool = false
+    ) throws -> [AnnotationRecord] {
         try read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
@@ -166,11 +183,12 @@ extension GlossDatabase {
                 conditions.append("n.label = ?")
                 arguments += [label]
             }
+            if orphansOnly { conditions.append("n.orphaned") }
             let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT n.id, n.content, e.modified_wall, e.conflicts
+                    SELECT \(Self.annotationColumns)
                     FROM annotations n
                     JOIN articles a ON a.id = n.article
                     JOIN entities e ON e.kind = 'annotation' AND e.id = n.id
@@ -188,7 +206,7 @@ extension GlossDatabase {
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT n.id, n.content, e.modified_wall, e.conflicts FROM annotations n
+                    SELECT \(Self.annotationColumns) FROM annotations n
                     JOIN entities e ON e.kind = 'annotation' AND e.id = n.id WHERE n.id = ?
                     """, arguments: [id])
             else { throw StoreError.notFound(kind: "annotation", id: idPrefix) }
@@ -196,11 +214,19 @@ extension GlossDatabase {
         }
     }
 
+    /// The columns ``annotationRecord(_:)`` reads, of `annotations n` joined with `entities e`.
+    static let annotationColumns = """
+        n.id, n.content, n.start, n."end", n.exact, n.prefix, n.suffix, n.orphaned, e.modified_wall, e.conflicts
+        """
+
     static func annotationRecord(_ row: Row) throws -> AnnotationRecord {
         let id: String = row["id"]
+        var annotation = try decode(row["content"]) { content throws(ValidationError) in try Annotation(id: id, content: content) }
+        let placed = AnnotationPlacement.placed(from: row)
+        annotation.target = placed.target
         return AnnotationRecord(
-            annotation: try decode(row["content"]) { content throws(ValidationError) in try Annotation(id: id, content: content) },
-            modified: row["modified_wall"], conflicts: EntityConflicts(stored: row["conflicts"]))
+            annotation: annotation, isOrphaned: placed.orphaned, modified: row["modified_wall"],
+            conflicts: EntityConflicts(stored: row["conflicts"]))
     }
 
     static func decode<T>(_ stored: String, _ make: (EntityContent) throws(ValidationError) -> T) throws -> T {
