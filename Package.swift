@@ -95,6 +95,8 @@ let package = Package(
             ],
             path: "client",
             swiftSettings: swiftSettings),
+        // Re-anchoring evaluation: places examples/anchoring-eval/cases.jsonl (scripts/anchoring-eval).
+        .executableTarget(name: "anchoring-eval", dependencies: ["GlossCore"], path: "Tools/anchoring-eval", swiftSettings: swiftSettings),
         // Build tool: turns Migrations/<set>/*.sql into Swift string constants.
         .executableTarget(name: "EmbedSQL", path: "Sources/EmbedSQL"),
         .plugin(
