@@ -178,4 +178,37 @@ import Testing
             #expect(exportA == (try await b.ok(["export", "--format", "jsonl"]).stdoutData))
         }
     }
+
+    /// The same word corrected two ways on two replicas: a conflict on `text`, shown where
+    /// the texts differ, and settled with `gloss resolve` like any other.
+    @Test(arguments: SyncBackend.enabled) func overlappingCorrectionsConflictAndAreResolved(backend: SyncBackend) async throws {
+        try await withSyncServer(on: backend) { server, directory in
+            let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
+            let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
+            try await a.ok(["import", Fixtures.seedPath])
+            let article = try #require(try await a.objects(["articles"]).first?["id"] as? String)
+            try await a.sync()
+            try await b.sync()
+            let mine = try Self.corrected(replacing: "bağımsız kaynaklarca", with: "bağımsız kaynaklar tarafından")
+            let theirs = try Self.corrected(replacing: "bağımsız kaynaklarca", with: "bağımsız kaynaklarınca")
+            for (store, text) in [(a, mine), (b, theirs)] {
+                let edited = try await store.run(["edit", article, "--text-from", "-"], stdin: Data(text.utf8))
+                try #require(edited.status == 0, "\(edited)")
+            }
+            try await a.sync()
+            try await b.sync()
+            try await a.sync()
+            let conflicts = try await a.conflicts()
+            #expect(conflicts.map { $0["id"] as? String } == [article])
+            let listed = try await a.ok(["conflicts"]).stdout
+            #expect(listed.contains("kaynaklar tarafından") && listed.contains("kaynaklarınca"), "shown where they differ: \(listed)")
+            try await a.ok(["resolve", article, "--mine"])
+            try await a.sync()
+            try await b.sync()
+            for store in [a, b] {
+                #expect(try await store.object(["show", article])["text"] as? String == mine)
+                #expect(try await store.conflicts().isEmpty)
+            }
+        }
+    }
 }
