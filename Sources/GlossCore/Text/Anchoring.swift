@@ -40,23 +40,38 @@ public enum Placement: Sendable, Hashable {
 /// Context is compared after ``TextFolding`` (so `ı`→`i` fixes do not count against it) by an
 /// edit distance with transpositions: a side's *score* is how many of its (at most 32) stored
 /// scalars match, `length − distance`. A side **agrees** when it holds at least 8 scalars, 3/4
-/// of them match and the 4 next to the span match exactly (a context that only fits after a
-/// shift belongs to a neighbouring spot), or when it reaches the edge of the text exactly as it
-/// did (a quote 5 scalars from the start keeps the same 5 before it). The rules, chosen so that
-/// an annotation is orphaned rather than moved onto other words:
-/// - The position and quote steps take an occurrence when a side agrees, or the quote is
-///   self-evident (64 scalars or more: a shorter phrase, such as an institution's name, may well
-///   recur), or the selector stores too little context to judge (under 16 scalars in all). So a
-///   quote whose sentence was deleted does not jump to the same words elsewhere when neither
-///   side's context matches there.
+/// of them match, and the scalars next to the span match: its first 4 exactly, or its first 8
+/// within one edit (a typo fixed in the neighbouring word); a context that only fits after a
+/// longer shift belongs to a neighbouring spot. It agrees **throughout** when, besides, its far
+/// end (its last 8 scalars) is found again, within one edit, at most 3 scalars either way from
+/// where it was; or when it reaches the edge of the text exactly as it did (a quote 5 scalars
+/// from the start keeps the same 5 before it). A side that agrees only near the span may owe it
+/// to a phrase that recurs (`zorunlu olmadıkça yola ` before the quote, other words beyond), so
+/// the **support** of a span is *enough* when a side agrees throughout or both sides agree. The
+/// rules, chosen so that an annotation is orphaned rather than moved onto other words:
+/// - The position and quote steps take an exact occurrence when its support is enough, or the
+///   quote is self-evident (64 scalars or more: a shorter phrase, such as an institution's name,
+///   may well recur), or the selector stores too little context to judge (under 16 scalars in
+///   all). So a quote whose sentence was deleted does not jump to the same words elsewhere when
+///   the context does not match there beyond a recurring phrase. They skip an occurrence that
+///   starts or ends inside a word where the stored span started or ended at a word's edge (on a
+///   side whose context was stored): `otobü` is not the start of `otobüs`, the fuzzy step finds
+///   the word.
 /// - Among several occurrences the best (by context score, then nearness to the stored start)
 ///   must beat the runner-up: a strictly higher score, or an equal one and strictly nearer the
-///   stored start. Otherwise it is orphaned; so is a rival-less best that nothing supports.
+///   stored start. And context that fits another occurrence as well does not tell them apart:
+///   unless both sides agree at the best, every other scored occurrence must score strictly lower
+///   on a side that agrees at the best (a suffix made of a phrase that recurs fits every copy of
+///   it equally). Otherwise it is orphaned; so is a rival-less best that nothing supports.
 /// - A fuzzy match (the quote's folded edit distance to the span) is taken when the distance is
-///   at most a quarter of the quote (at least 1; 0 below 4 scalars) and a side agrees, or at most
-///   half of it (quotes of 8 scalars or more: a word added) and both sides agree. Its edges snap
-///   to where the stored context begins and to word boundaries like the stored ones. Like the
-///   quote step, it must beat any non-overlapping rival.
+///   at most a quarter of the quote (at least 1; 0 below 4 scalars) and the support is enough, or
+///   at most half of it (quotes of 8 scalars or more: a word added) and both sides agree, or the
+///   quote is self-evident and at most one of its scalars in 16 differs (a moved sentence with a
+///   typo fixed: no context needed). Its edges snap to where the stored context begins and to
+///   word boundaries like the stored ones. Like the quote step, it must beat any non-overlapping
+///   rival (a lower misfit, or an equal one and nearer the stored start), and, unless both sides
+///   agree or the quote stood on its own, each such rival must have a larger distance or score
+///   strictly lower on a side that agrees at the best.
 ///
 /// Build one per text, then place many selectors with it. Building sorts every offset by the
 /// (folded) scalars that start there, by a linear radix sort; placing costs about the quote and
@@ -96,6 +111,9 @@ public struct Anchoring: Sendable {
     /// How many scalars a quote needs to stand on its own, whatever its context (two context
     /// lengths: a shorter phrase, such as an institution's name, may well recur elsewhere).
     static let selfEvidentLength = 64
+    /// A self-evident quote found approximately stands on its own when at most one in this many
+    /// of its scalars differ.
+    static let selfEvidentRate = 16
     /// A quote longer than twice this is searched approximately by its first and last this many.
     static let fuzzyPiece = 32
     /// Below this many stored context scalars (both sides together) context is not required.
@@ -198,7 +216,8 @@ public struct Anchoring: Sendable {
         // 1. Position: the stored offsets still hold the quote.
         let start = selector.start
         if start >= 0, start <= n - quote.count, selector.end == start + quote.count,
-            text.scalars[start..<(start + quote.count)].elementsEqual(quote), accepts(query, start, start + quote.count)
+            text.scalars[start..<(start + quote.count)].elementsEqual(quote), !cutsWord(query, start, start + quote.count),
+            accepts(query, start, start + quote.count)
         {
             return placed(start, start + quote.count, .position)
         }
@@ -225,8 +244,8 @@ public struct Anchoring: Sendable {
     }
 
     private func quoteStep(_ query: Query) -> QuoteResult {
-        let found = occurrences(query.quote)
         let m = query.quote.count
+        let found = occurrences(query.quote).filter { !cutsWord(query, $0, $0 + m) }
         if found.isEmpty { return .none }
         if found.count == 1 {
             return accepts(query, found[0], found[0] + m) ? .found(found[0]) : .none
@@ -260,7 +279,15 @@ public struct Anchoring: Sendable {
         guard scored.count > 1 else { return .found(best.rank.2) }
         let runnerUp = scored[1]
         let better = best.support.total > runnerUp.support.total || best.rank.1 < runnerUp.rank.1
-        return better ? .found(best.rank.2) : .ambiguous
+        guard better else { return .ambiguous }
+        // Context that fits the others as well as the best (a phrase that recurs) does not tell
+        // them apart: unless both sides agree, a side that agrees must fit the best better.
+        if query.quote.count < Self.selfEvidentLength && query.evidence >= Self.minimumEvidence && !best.support.both,
+            scored.dropFirst().contains(where: { !best.support.distinguishes(from: $0.support) })
+        {
+            return .ambiguous
+        }
+        return .found(best.rank.2)
     }
 
     private struct Candidate {
@@ -271,6 +298,11 @@ public struct Anchoring: Sendable {
         var misfit: Int
         /// How far it starts from the stored start.
         var shift: Int
+        /// The quote's distance to the span, and the context's support there.
+        var distance: Int
+        var support: Support
+        /// Taken for the quote alone (a self-evident quote, barely changed).
+        var evident: Bool
 
         var rank: (Int, Int, Int, Int) { (misfit, shift, start, end) }
     }
@@ -286,17 +318,24 @@ public struct Anchoring: Sendable {
                 if seen.contains(where: { $0 == (start, end) }) { continue }
                 seen.append((start, end))
                 let support = support(query, start, end)
-                guard (distance <= strict && support.either) || (distance <= loose && support.both) else { continue }
+                let evident = m >= Self.selfEvidentLength && distance <= m / Self.selfEvidentRate
+                guard evident || (distance <= strict && support.either) || (distance <= loose && support.both) else { continue }
                 let edges = (boundary(at: start) == query.startBoundary ? 0 : 1) + (boundary(at: end) == query.endBoundary ? 0 : 1)
                 let misfit = distance + query.evidence - support.total + edges
-                candidates.append(Candidate(start: start, end: end, misfit: misfit, shift: abs(start - query.oldStart)))
+                candidates.append(
+                    Candidate(
+                        start: start, end: end, misfit: misfit, shift: abs(start - query.oldStart), distance: distance, support: support,
+                        evident: evident))
             }
         }
         candidates.sort { $0.rank < $1.rank }
         guard let best = candidates.first else { return .orphaned }
         // A rival somewhere else (not overlapping the best) that context cannot rank below it.
-        if let rival = candidates.first(where: { $0.end <= best.start || $0.start >= best.end }),
-            !(best.misfit < rival.misfit || best.shift < rival.shift)
+        let rivals = candidates.filter { $0.end <= best.start || $0.start >= best.end }
+        if let rival = rivals.first, !(best.misfit < rival.misfit || best.shift < rival.shift) { return .orphaned }
+        // As in the quote step: what fits a rival as well does not tell them apart.
+        if !best.support.both && !best.evident,
+            rivals.contains(where: { !(best.distance < $0.distance || best.support.distinguishes(from: $0.support)) })
         {
             return .orphaned
         }
@@ -483,12 +522,29 @@ public struct Anchoring: Sendable {
     private struct Support {
         var before: Int
         var after: Int
-        var beforeAgrees: Bool
-        var afterAgrees: Bool
+        var beforeAgreement: Agreement
+        var afterAgreement: Agreement
 
         var total: Int { before + after }
-        var either: Bool { beforeAgrees || afterAgrees }
-        var both: Bool { beforeAgrees && afterAgrees }
+        /// Enough for an exact occurrence or a small correction: a side agrees throughout, or both agree.
+        var either: Bool {
+            beforeAgreement == .throughout || afterAgreement == .throughout || both
+        }
+        var both: Bool { beforeAgreement != .none && afterAgreement != .none }
+
+        /// Whether a side that agrees here fits better than it does at `other`.
+        func distinguishes(from other: Support) -> Bool {
+            (beforeAgreement != .none && before > other.before) || (afterAgreement != .none && after > other.after)
+        }
+    }
+
+    /// How a stored side agrees with the text.
+    private enum Agreement: Equatable {
+        case none
+        /// Enough of it matches, but maybe only a run next to the span (a phrase that recurs).
+        case near
+        /// Its far end matches as well (or it reaches the text's edge as it did).
+        case throughout
     }
 
     private func support(_ query: Query, _ start: Int, _ end: Int) -> Support {
@@ -496,40 +552,43 @@ public struct Anchoring: Sendable {
         let after = sideScore(query.after, at: end, backwards: false)
         return Support(
             before: before.score, after: after.score,
-            beforeAgrees: Self.agrees(query.before.count, before, available: start),
-            afterAgrees: Self.agrees(query.after.count, after, available: text.count - end))
+            beforeAgreement: Self.agreement(query.before.count, before, available: start),
+            afterAgreement: Self.agreement(query.after.count, after, available: text.count - end))
     }
 
     /// Whether an exact occurrence at `start..<end` may be taken (rules in ``Anchoring``).
     private func accepts(_ query: Query, _ start: Int, _ end: Int) -> Bool {
         if query.quote.count >= Self.selfEvidentLength || query.evidence < Self.minimumEvidence { return true }
-        // A side must match its first scalars exactly before its edit distance is worth computing.
         let n = text.count
-        if matchBefore(query.before, start) >= Self.minimumExact || query.before.count == start,
-            Self.agrees(query.before.count, sideScore(query.before, at: start, backwards: true), available: start)
-        {
-            return true
-        }
-        return (matchAfter(query.after, end) >= Self.minimumExact || query.after.count == n - end)
-            && Self.agrees(query.after.count, sideScore(query.after, at: end, backwards: false), available: n - end)
+        let before = Self.agreement(query.before.count, sideScore(query.before, at: start, backwards: true), available: start)
+        if before == .throughout { return true }
+        let after = Self.agreement(query.after.count, sideScore(query.after, at: end, backwards: false), available: n - end)
+        return after == .throughout || (before != .none && after != .none)
     }
 
-    /// Whether a side of `length` stored scalars agrees with the text; `available` is how many
+    /// How a side of `length` stored scalars agrees with the text; `available` is how many
     /// scalars the text has on that side.
-    private static func agrees(_ length: Int, _ side: SideScore, available: Int) -> Bool {
-        (length >= minimumSide && 4 * side.score >= 3 * length && side.exact >= minimumExact)
-            || (length > 0 && available == length && side.exact == length)
+    private static func agreement(_ length: Int, _ side: SideScore, available: Int) -> Agreement {
+        if length > 0 && available == length && side.exact == length { return .throughout }
+        guard length >= minimumSide && 4 * side.score >= 3 * length && side.edge else { return .none }
+        return side.farDistance <= 1 ? .throughout : .near
     }
 
-    /// How a stored side matches the text: `score` scalars by edit distance, the first `exact` exactly.
+    /// How a stored side matches the text: `score` scalars by edit distance, the first `exact`
+    /// exactly; `farDistance`, the edit distance of its far end (its last 8 scalars) to the text
+    /// about where it was; `edge`, whether the scalars next to the span match (the first 4
+    /// exactly, or the first 8 within one edit).
     private struct SideScore {
         var score: Int
         var exact: Int
+        var farDistance: Int = 0
+        var edge: Bool = true
     }
 
     /// How many scalars of a stored side (nearest first) match the text going outward from
-    /// `position`: its length minus its edit distance to the best-matching stretch there; and
-    /// how many match exactly, from the boundary.
+    /// `position`: its length minus its edit distance to the best-matching stretch there; how
+    /// many match exactly, from the boundary; how far its far end is from the text about where
+    /// it was; and whether the scalars next to the boundary match.
     private func sideScore(_ side: [UInt32], at position: Int, backwards: Bool) -> SideScore {
         let length = side.count
         let exact = backwards ? matchBefore(side, position) : matchAfter(side, position)
@@ -538,7 +597,23 @@ public struct Anchoring: Sendable {
         let width = min(available, length + length / 4 + 2)
         let stretch = backwards ? Array(folded[(position - width)..<position].reversed()) : Array(folded[position..<(position + width)])
         let costs = Self.alignmentCosts(side, stretch, freeStart: false)
-        return SideScore(score: max(exact, length - (costs.min() ?? length)), exact: exact)
+        // The far end (its last 8 scalars), looked for from 3 scalars nearer than where it was to 3 farther.
+        let farStart = max(0, length - Self.minimumSide)
+        let far = Array(side[farStart...])
+        let slack = 3
+        let farLower = max(0, farStart - slack), farUpper = min(available, length + slack)
+        var farDistance = far.count
+        if farLower < farUpper {
+            let window =
+                backwards
+                ? Array(folded[(position - farUpper)..<(position - farLower)].reversed())
+                : Array(folded[(position + farLower)..<(position + farUpper)])
+            farDistance = Self.alignmentCosts(far, window, freeStart: true).min() ?? far.count
+        }
+        // The scalars next to the boundary: the first 4 exactly, or the first 8 within one edit.
+        let near = Array(side.prefix(Self.minimumSide)), nearStretch = Array(stretch.prefix(Self.minimumSide + 2))
+        let edge = exact >= Self.minimumExact || (Self.alignmentCosts(near, nearStretch, freeStart: false).min() ?? length) <= 1
+        return SideScore(score: max(exact, length - (costs.min() ?? length)), exact: exact, farDistance: farDistance, edge: edge)
     }
 
     /// What choosing `position` as the span's start (or end) costs beyond the quote's own
@@ -556,6 +631,15 @@ public struct Anchoring: Sendable {
             while count < length && position + count < text.count && folded[position + count] == side[count] { count += 1 }
         }
         return length - count + (boundary(at: position) == (atStart ? query.startBoundary : query.endBoundary) ? 0 : 1)
+    }
+
+    /// Whether the span `start..<end` begins or ends inside a word where the stored span began or
+    /// ended at a word's edge (judged only on a side whose context was stored): the words there
+    /// changed (a letter added to the quote's last word), so the span must be found approximately.
+    private func cutsWord(_ query: Query, _ start: Int, _ end: Int) -> Bool {
+        let startCut = boundary(at: start), endCut = boundary(at: end)
+        return (!query.before.isEmpty && startCut.left && startCut.right && !(query.startBoundary.left && query.startBoundary.right))
+            || (!query.after.isEmpty && endCut.left && endCut.right && !(query.endBoundary.left && query.endBoundary.right))
     }
 
     /// Whether the scalars either side of `position` are word scalars (false past the edges).
