@@ -23,24 +23,20 @@ enum AnnotationPlacement {
     /// - Returns: its placement; its own selector when its article has no row here (not
     ///   arrived yet, or deleted): it is placed when the article's row is written.
     static func place(_ target: TextSelector, article: String, _ db: Database) throws -> Placed {
-        let context = Int64(TextSelector.contextLength)
+        // One `substr` over the span and its context: SQLite counts characters from the start
+        // of the text, so each call costs about the offset; one window instead of three
+        // pieces is a third of that (measured: pulls of 100,000 annotations spent 1.6 s here).
+        let from = max(target.start - TextSelector.contextLength, 0)
         guard let row = try Row.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT substr(text, :start + 1, :length) = :exact AS holds,
-                           substr(text, max(:start - :context, 0) + 1, :start - max(:start - :context, 0)) AS prefix,
-                           substr(text, :end + 1, :context) AS suffix
-                    FROM articles WHERE id = :article
-                    """),
-            arguments: [
-                "start": target.start, "end": target.end, "length": target.end - target.start, "exact": target.exact,
-                "context": context, "article": article,
-            ])
+            db.cachedStatement(sql: "SELECT substr(text, ? + 1, ?) FROM articles WHERE id = ?"),
+            arguments: [from, target.end + TextSelector.contextLength - from, article])
         else { return Placed(target: target, orphaned: false) }
-        if row["holds"] as Bool? == true {
+        let window = Array((row[0] as String).unicodeScalars)
+        let (startInWindow, endInWindow) = (target.start - from, target.end - from)
+        if window.count >= endInWindow, window[startInWindow..<endInWindow].elementsEqual(target.exact.unicodeScalars) {
             var placed = target
-            placed.prefix = row["prefix"]
-            placed.suffix = row["suffix"]
+            placed.prefix = String(String.UnicodeScalarView(window[..<startInWindow]))
+            placed.suffix = String(String.UnicodeScalarView(window[endInWindow...]))
             return Placed(target: placed, orphaned: false)
         }
         guard let text = try String.fetchOne(
