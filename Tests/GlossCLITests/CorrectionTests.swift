@@ -142,17 +142,23 @@ import Testing
         }
     }
 
+    /// Two replicas of two users on `server`, both holding the sample article.
+    static func syncedPair(_ server: SyncServer, _ directory: TemporaryDirectory) async throws -> (Store, Store, String) {
+        let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
+        let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
+        try await a.ok(["import", Fixtures.seedPath])
+        let article = try #require(try await a.objects(["articles"]).first?["id"] as? String)
+        try await a.sync()
+        try await b.sync()
+        return (a, b, article)
+    }
+
     /// A replica offline annotates words another replica's correction deleted, and
     /// corrects elsewhere: after syncing, both hold the merged text, the annotation as an
     /// orphan on both, and byte-identical exports.
     @Test(arguments: SyncBackend.enabled) func correctionsAndOrphansTravelBySync(backend: SyncBackend) async throws {
         try await withSyncServer(on: backend) { server, directory in
-            let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
-            let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
-            try await a.ok(["import", Fixtures.seedPath])
-            let article = try #require(try await a.objects(["articles"]).first?["id"] as? String)
-            try await a.sync()
-            try await b.sync()
+            let (a, b, article) = try await Self.syncedPair(server, directory)
             // Offline on both.
             let deleted = directory.path("deleted.txt")
             try Data(try Self.corrected(replacing: Self.deletedParagraph, with: "").utf8).write(to: URL(fileURLWithPath: deleted))
@@ -183,12 +189,7 @@ import Testing
     /// the texts differ, and settled with `gloss resolve` like any other.
     @Test(arguments: SyncBackend.enabled) func overlappingCorrectionsConflictAndAreResolved(backend: SyncBackend) async throws {
         try await withSyncServer(on: backend) { server, directory in
-            let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
-            let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
-            try await a.ok(["import", Fixtures.seedPath])
-            let article = try #require(try await a.objects(["articles"]).first?["id"] as? String)
-            try await a.sync()
-            try await b.sync()
+            let (a, b, article) = try await Self.syncedPair(server, directory)
             let mine = try Self.corrected(replacing: "bağımsız kaynaklarca", with: "bağımsız kaynaklar tarafından")
             let theirs = try Self.corrected(replacing: "bağımsız kaynaklarca", with: "bağımsız kaynaklarınca")
             for (store, text) in [(a, mine), (b, theirs)] {

@@ -18,8 +18,9 @@ enum AnnotationPlacement {
     }
 
     /// Places one annotation whose row is being written. The common case, a span that
-    /// still holds its quote, is settled by one SQL query without reading the text into
-    /// Swift; only an annotation made on another text runs the full anchoring.
+    /// still holds its quote, is settled by one SQL query that reads only the span and its
+    /// context; only an annotation made on another text reads the whole text and runs the
+    /// full anchoring.
     /// - Returns: its placement; its own selector when its article has no row here (not
     ///   arrived yet, or deleted): it is placed when the article's row is written.
     static func place(_ target: TextSelector, article: String, _ db: Database) throws -> Placed {
