@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "gloss-server",
             dependencies: [
-                "GlossServer", "CMallocArenas", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GlossServer", "GlossCore", "CMallocArenas", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "server",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossCore
 import GlossServer
 
 /// `gloss-server`: the sync server. It stores every replica's changes, merges them into

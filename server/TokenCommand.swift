@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import GlossCore
 import GlossServer
 
 extension Scope: ExpressibleByArgument {}

@@ -48,17 +48,17 @@ public enum GlossApplication {
         let router = Router(context: GlossRequestContext.self)
         router.middlewares.add(MetricsMiddleware(metrics: metrics))
         router.middlewares.add(InternalErrorMiddleware())
-        router.get("v1/healthz") { _, _ -> Response in
+        router.on(.health, method: .get) { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: HealthResponse.body)))
         }
-        router.get("metrics") { _, _ -> Response in
+        router.on(.metrics, method: .get) { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
-        let corpus = router.group("v1/corpora/:corpus")
+        let corpus = router.group(RouterPath(WireRoute.corpusGroup))
             .add(middleware: ProtocolVersionMiddleware())
             .add(middleware: TokenAuthenticator(storage: storage))
         SyncRoutes(storage: storage, limits: limits, metrics: metrics).add(to: corpus)

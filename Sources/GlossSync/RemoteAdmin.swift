@@ -1,12 +1,11 @@
 public import GlossCore
 public import GlossStore
-import Foundation
 
 /// A corpus's administration on its server, with the remote's token: the corpus summary
 /// for any token, and token management and deletion for `admin` tokens.
 ///
-/// Answers are the server's JSON (docs/protocol.md, "Administration"); refusals become
-/// the same typed ``SyncError``s a sync throws.
+/// Answers are the wire layer's typed bodies (docs/protocol.md, "Administration");
+/// refusals become the same typed ``SyncError``s a sync throws.
 public struct RemoteAdmin {
     let transport: any Transport
     let remote: RemoteState
@@ -16,39 +15,34 @@ public struct RemoteAdmin {
         self.remote = remote
     }
 
-    var corpusPath: String {
-        "/v1/corpora/" + (remote.corpus.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? remote.corpus)
-    }
-
     /// The corpus's name, size, and this token's user and scope.
-    public func summary() throws(SyncError) -> JSONValue {
-        try request(.get, corpusPath)
+    public func summary() throws(SyncError) -> CorpusSummary {
+        try decode(try request(.get, WireRoute.corpusPath(remote.corpus)), as: CorpusSummary.init(bytes:))
     }
 
     /// The corpus's tokens, without their secrets.
-    public func tokens() throws(SyncError) -> [JSONValue] {
-        try request(.get, corpusPath + "/tokens")["tokens"]?.arrayValue ?? []
+    public func tokens() throws(SyncError) -> [TokenInfo] {
+        try decode(try request(.get, WireRoute.tokensPath(remote.corpus)), as: TokenList.init(bytes:)).tokens
     }
 
-    /// A new token; the answer's `token` is its secret, shown this once.
-    public func createToken(user: String, scope: String) throws(SyncError) -> JSONValue {
-        let body: JSONValue = ["user": .string(user), "scope": .string(scope)]
-        return try request(.post, corpusPath + "/tokens", body: Array(CanonicalJSON.string(body).utf8))
+    /// A new token; its ``TokenInfo/secret`` is shown this once.
+    public func createToken(user: String, scope: Scope) throws(SyncError) -> TokenInfo {
+        let body = Array(CanonicalJSON.string(CreateTokenRequest(user: user, scope: scope).json).utf8)
+        return try decode(try request(.post, WireRoute.tokensPath(remote.corpus), body: body), as: TokenInfo.init(bytes:))
     }
 
     /// Revokes a token of the corpus by its id.
-    public func revokeToken(id: Int64) throws(SyncError) -> JSONValue {
-        try request(.delete, corpusPath + "/tokens/\(id)")
+    public func revokeToken(id: Int64) throws(SyncError) -> TokenInfo {
+        try decode(try request(.delete, WireRoute.tokenPath(remote.corpus, id: id)), as: TokenInfo.init(bytes:))
     }
 
     /// Deletes the corpus on the server, with everything in it.
-    public func deleteCorpus() throws(SyncError) -> JSONValue {
-        let confirm = remote.corpus.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? remote.corpus
-        return try request(.delete, corpusPath + "?confirm=" + confirm)
+    public func deleteCorpus() throws(SyncError) -> DeletedCorpus {
+        try decode(try request(.delete, WireRoute.deleteCorpusPath(remote.corpus)), as: DeletedCorpus.init(bytes:))
     }
 
-    func request(_ method: HTTPRequest.Method, _ path: String, body: [UInt8]? = nil) throws(SyncError) -> JSONValue {
-        let headers = [("Gloss-Protocol", "1"), ("Authorization", "Bearer \(remote.token)"), ("Accept", "application/json")]
+    func request(_ method: HTTPRequest.Method, _ path: String, body: [UInt8]? = nil) throws(SyncError) -> [UInt8] {
+        let headers = GlossProtocol.requestHeaders(token: remote.token)
         let response: HTTPResponse
         do {
             response = try transport.perform(HTTPRequest(method: method, path: path, headers: headers, body: body))
@@ -60,9 +54,14 @@ public struct RemoteAdmin {
             if response.status >= 500 { throw .serverFailing(status: response.status, attempts: 1) }
             throw SyncEngine.failure(response, corpus: remote.corpus)
         }
-        guard let json = try? JSONParser.parse(bytes: response.body), json.objectValue != nil else {
-            throw .invalidResponse("an answer that is not a JSON object")
+        return response.body
+    }
+
+    func decode<Answer>(_ bytes: [UInt8], as read: ([UInt8]) throws(WireError) -> Answer) throws(SyncError) -> Answer {
+        do {
+            return try read(bytes)
+        } catch {
+            throw .invalidResponse("an answer that is not what the protocol says: \(error)")
         }
-        return json
     }
 }

@@ -66,13 +66,9 @@ public final class SyncEngine {
         self.options = options
     }
 
-    var corpusPath: String {
-        "/v1/corpora/" + (remote.corpus.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? remote.corpus) + "/changes"
-    }
+    var changesPath: String { WireRoute.changesPath(remote.corpus) }
 
-    var headers: [(name: String, value: String)] {
-        [("Gloss-Protocol", "1"), ("Authorization", "Bearer \(remote.token)"), ("Accept", "application/json")]
-    }
+    var headers: [(name: String, value: String)] { GlossProtocol.requestHeaders(token: remote.token) }
 
     /// Runs one sync.
     public func run() throws(SyncError) -> SyncReport {
@@ -108,28 +104,30 @@ public final class SyncEngine {
         var batchBytes = options.batchBytes
         while let batch = try store.unpushedBatch(limit: batchSize, maxBytes: batchBytes) {
             let response = try send(
-                HTTPRequest(method: .post, path: corpusPath, headers: headers, body: batch.body), requests: &report.requests)
+                HTTPRequest(method: .post, path: changesPath, headers: headers, body: batch.body), requests: &report.requests)
             switch response.status {
             case 200:
-                guard let answer = try? JSONParser.parse(bytes: response.body), let maxSeq = answer["maxSeq"]?.intValue,
-                    maxSeq >= 0
-                else { throw SyncError.invalidResponse("a push answer without maxSeq") }
-                guard UInt64(maxSeq) >= batch.lastSeq else {
-                    throw SyncError.invalidResponse("the server acknowledged seq \(maxSeq), short of \(batch.lastSeq)")
+                let answer: PushResponse
+                do {
+                    answer = try PushResponse(bytes: response.body)
+                } catch {
+                    throw SyncError.invalidResponse("a push answer that is not one: \(error)")
                 }
-                try store.markPushed(upTo: UInt64(maxSeq))
+                guard answer.maxSeq >= batch.lastSeq else {
+                    throw SyncError.invalidResponse("the server acknowledged seq \(answer.maxSeq), short of \(batch.lastSeq)")
+                }
+                try store.markPushed(upTo: answer.maxSeq)
                 // Count what the server newly stored: after a lost answer a batch comes back as duplicates.
-                report.pushed += answer["stored"]?.intValue.map { Int($0) } ?? batch.count
+                report.pushed += answer.stored
             case 409:
                 // The server expects another seq: it has more of ours than we knew (an
                 // answer was lost) or fewer (it was restored from a backup).
-                let error = Self.errorObject(response)
-                guard error.code == "seq_gap", let expected = error.object?["expected"]?.intValue, expected >= 1 else {
+                guard let error = ErrorBody(bytes: response.body), error.code == .seqGap, let expected = error.expected else {
                     throw Self.failure(response, corpus: remote.corpus)
                 }
                 let pushed = try store.remote()?.pushedSeq ?? 0
-                if UInt64(expected - 1) == pushed { throw Self.failure(response, corpus: remote.corpus) }
-                try store.rewindPushed(to: UInt64(expected - 1))
+                if expected - 1 == pushed { throw Self.failure(response, corpus: remote.corpus) }
+                try store.rewindPushed(to: expected - 1)
             case 413 where batch.count > 1:
                 batchSize = max(1, batch.count / 2)
                 batchBytes = max(1, batch.body.count / 2)
@@ -202,24 +200,21 @@ public final class SyncEngine {
 
     /// Fetches and reads the page after `cursor`.
     private func fetchPage(after cursor: Int64, excluding own: ReplicaID, requests: inout Int) throws -> PullPage {
-        let wait = options.wait > 0 ? "&wait=\(options.wait)" : ""
-        let query = "?after=\(cursor)&limit=\(options.pageSize)&exclude=\(own)" + wait
-        let response = try send(HTTPRequest(method: .get, path: corpusPath + query, headers: headers), requests: &requests)
+        let query = PullQuery(after: cursor, limit: options.pageSize, wait: options.wait, excluding: own)
+        let response = try send(HTTPRequest(method: .get, path: changesPath + query.queryString, headers: headers), requests: &requests)
         guard response.status == 200 else { throw Self.failure(response, corpus: remote.corpus) }
         return try Self.parsePage(response.body, after: cursor, limit: options.pageSize)
     }
 
     /// Reads a pull page, refusing anything malformed before a byte of it is applied.
     static func parsePage(_ body: [UInt8], after: Int64, limit: Int) throws -> PullPage {
-        let json: JSONValue
+        let page: PullResponse
         do {
-            json = try JSONParser.parse(bytes: body)
+            page = try PullResponse(bytes: body)
         } catch {
-            throw SyncError.invalidResponse("a pull page that is not JSON: \(error)")
+            throw SyncError.invalidResponse("a pull page that is not one: \(error)")
         }
-        guard let list = json["changes"]?.arrayValue, let cursor = json["cursor"]?.intValue,
-            let epoch = json["epoch"]?.stringValue, !epoch.isEmpty, case .bool(let more)? = json["more"]
-        else { throw SyncError.invalidResponse("a pull page without changes, cursor, epoch and more") }
+        let (list, cursor, epoch, more) = (page.changes, page.cursor, page.epoch, page.more)
         guard cursor >= after else { throw SyncError.invalidResponse("the cursor went backwards, from \(after) to \(cursor)") }
         guard cursor > after || list.isEmpty else { throw SyncError.invalidResponse("changes without a cursor moving forwards") }
         guard cursor > after || !more else { throw SyncError.invalidResponse("an empty page that says more changes remain") }
@@ -269,18 +264,13 @@ public final class SyncEngine {
         throw .serverFailing(status: lastStatus, attempts: options.attempts)
     }
 
-    static func errorObject(_ response: HTTPResponse) -> (code: String, message: String, object: JSONValue?) {
-        let error = (try? JSONParser.parse(bytes: response.body))?["error"]
-        return (error?["code"]?.stringValue ?? "", error?["message"]?.stringValue ?? "HTTP \(response.status)", error)
-    }
-
     /// The typed error for a 4xx answer.
     static func failure(_ response: HTTPResponse, corpus: String) -> SyncError {
-        let error = errorObject(response)
+        let error = ErrorBody(bytes: response.body) ?? ErrorBody(code: "", message: "HTTP \(response.status)")
         switch (response.status, error.code) {
         case (401, _): return .unauthorized(error.message)
         case (404, _): return .corpusNotFound(corpus: corpus)
-        case (_, "protocol_mismatch"): return .protocolMismatch(error.message)
+        case (_, .protocolMismatch): return .protocolMismatch(error.message)
         case (403, _): return .forbidden(error.message)
         default: return .rejected(status: response.status, code: error.code, message: error.message)
         }

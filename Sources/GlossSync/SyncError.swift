@@ -1,3 +1,5 @@
+public import GlossCore
+
 /// Why a sync failed, written for the person who ran it.
 public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     case noRemote
@@ -7,7 +9,7 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     case forbidden(String)
     case protocolMismatch(String)
     case tls(String)
-    case rejected(status: Int, code: String, message: String)
+    case rejected(status: Int, code: ErrorCode, message: String)
     case serverFailing(status: Int, attempts: Int)
     case invalidResponse(String)
     case store(String)

@@ -20,7 +20,7 @@ import Testing
             ]
             let answer = try await client.push(token: server.ayse, replica: log.replica, changes: pushed)
             try expectPushed(answer, stored: 3, duplicates: 0, maxSeq: 3)
-            #expect(answer.headers[GlossProtocol.header] == "1", "answers carry Gloss-Protocol")
+            #expect(answer.headers[.glossProtocol] == "1", "answers carry Gloss-Protocol")
 
             let page = try await client.pullPage(token: server.ayse)
             #expect(page.cursor == 3)

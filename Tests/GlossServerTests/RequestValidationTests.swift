@@ -247,9 +247,9 @@ import Testing
             var log = ReplicaLog()
             let ok = try await client.push(token: server.ayse, replica: log.replica, changes: [log.put(sampleArticle())])
             #expect(ok.status == .ok)
-            #expect(ok.headers[GlossProtocol.header] == "1", "a 200 push")
+            #expect(ok.headers[.glossProtocol] == "1", "a 200 push")
             let pulled = try await client.pull(token: server.ayse)
-            #expect(pulled.headers[GlossProtocol.header] == "1", "a 200 pull")
+            #expect(pulled.headers[.glossProtocol] == "1", "a 200 pull")
 
             let refusals: [(String, Answer)] = [
                 ("401", try await client.pull(token: nil)),
@@ -260,7 +260,7 @@ import Testing
             ]
             for (name, answer) in refusals {
                 #expect(answer.status != .ok)
-                #expect(answer.headers[GlossProtocol.header] == "1", "\(name) answer lacks Gloss-Protocol: \(answer.text)")
+                #expect(answer.headers[.glossProtocol] == "1", "\(name) answer lacks Gloss-Protocol: \(answer.text)")
             }
         }
     }

@@ -99,7 +99,7 @@ struct TestServer: Sendable {
 /// The headers every corpus request sends.
 func syncHeaders(token: String?, protocolVersion: String? = "1", extra: [(HTTPField.Name, String)] = []) -> HTTPFields {
     var headers = HTTPFields()
-    if let protocolVersion { headers[GlossProtocol.header] = protocolVersion }
+    if let protocolVersion { headers[.glossProtocol] = protocolVersion }
     if let token { headers[.authorization] = "Bearer \(token)" }
     headers[.contentType] = "application/json"
     for (name, value) in extra { headers[name] = value }

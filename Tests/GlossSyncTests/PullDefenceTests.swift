@@ -98,7 +98,9 @@ struct CursorAndLimitTests {
     func cursorBackwards(cursor: Int, changes: Int) throws {
         let world = try PullWorld()
         let wires = world.pending.prefix(changes).map(\.jsonString)
-        try world.expectRefused(world.page(Array(wires), cursor: Int64(cursor)), invalidResponse(containing: "backwards"))
+        // A negative cursor is not a position at all: the wire layer refuses it before the engine compares.
+        let reason = cursor < 0 ? "'cursor' must be an integer of at least 0" : "backwards"
+        try world.expectRefused(world.page(Array(wires), cursor: Int64(cursor)), invalidResponse(containing: reason))
         try world.expectHonestPullWorks()
     }
 

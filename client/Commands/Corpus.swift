@@ -30,15 +30,15 @@ extension Gloss {
             func run() throws {
                 let summary = try Tokens.admin(options).summary()
                 if options.json {
-                    Terminal.printJSON(summary)
+                    Terminal.printJSON(summary.json)
                     return
                 }
                 print(
                     Terminal.table([
-                        ["corpus", summary["name"]?.stringValue ?? ""],
-                        ["changes", String(summary["changes"]?.intValue ?? 0)],
-                        ["created", summary["createdAt"]?.stringValue ?? ""],
-                        ["you", "\(summary["user"]?.stringValue ?? "") (scope \(summary["scope"]?.stringValue ?? ""))"],
+                        ["corpus", summary.name],
+                        ["changes", String(summary.changes)],
+                        ["created", summary.createdAt],
+                        ["you", "\(summary.user) (scope \(summary.scope))"],
                     ]))
             }
         }
@@ -63,9 +63,9 @@ extension Gloss {
                 guard remote.corpus == name else { throw CLIError.confirmationMismatch(expected: remote.corpus, given: name) }
                 let answer = try Tokens.admin(options).deleteCorpus()
                 if options.json {
-                    Terminal.printJSON(answer)
+                    Terminal.printJSON(answer.json)
                 } else {
-                    print("Deleted corpus \(name) on \(remote.url) (\(answer["changes"]?.intValue ?? 0) changes); this replica keeps its copy")
+                    print("Deleted corpus \(name) on \(remote.url) (\(answer.changes) changes); this replica keeps its copy")
                 }
             }
         }

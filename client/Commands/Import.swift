@@ -26,12 +26,7 @@ extension Gloss {
 
         func run() throws {
             let store = try options.openStore()
-            var plan = try ImportReader.read(paths: paths)
-            // Articles first, so annotations find them.
-            plan.items.sort { lhs, rhs in
-                if case .article = lhs, case .annotation = rhs { return true }
-                return false
-            }
+            let plan = try ImportReader.read(paths: paths)
             let total = plan.items.count
             let showProgress = total > GlossDatabase.importBatchSize
             let summary = try store.importItems(plan.items) { done in

@@ -1,7 +1,10 @@
-import ArgumentParser
-import GlossCore
+public import ArgumentParser
+public import GlossCore
 import GlossStore
 import GlossSync
+
+/// `--scope read|write|admin`.
+extension Scope: ExpressibleByArgument {}
 
 extension Gloss {
     struct Tokens: ParsableCommand {
@@ -35,14 +38,11 @@ extension Gloss {
             func run() throws {
                 let tokens = try Tokens.admin(options).tokens()
                 if options.json {
-                    Terminal.printJSON(.array(tokens))
+                    Terminal.printJSON(.array(tokens.map(\.json)))
                     return
                 }
                 let rows = tokens.map { token -> [String] in
-                    let state = token["revokedAt"]?.stringValue.map { "revoked \($0)" } ?? "active"
-                    return [
-                        String(token["id"]?.intValue ?? 0), token["user"]?.stringValue ?? "", token["scope"]?.stringValue ?? "", state,
-                    ]
+                    [String(token.id), token.user, token.scope.rawValue, token.revokedAt.map { "revoked \($0)" } ?? "active"]
                 }
                 print(Terminal.table([["id", "user", "scope", "state"]] + rows))
             }
@@ -63,22 +63,16 @@ extension Gloss {
             var user: String
 
             @Option(help: "read (pull), write (push and pull) or admin (also manage tokens).")
-            var scope = "write"
+            var scope: Scope = .write
 
             @OptionGroup var options: GlobalOptions
-
-            func validate() throws {
-                guard ["read", "write", "admin"].contains(scope) else {
-                    throw ArgumentParser.ValidationError("--scope must be read, write or admin")
-                }
-            }
 
             func run() throws {
                 let token = try Tokens.admin(options).createToken(user: user, scope: scope)
                 if options.json {
-                    Terminal.printJSON(token)
+                    Terminal.printJSON(token.json)
                 } else {
-                    print(token["token"]?.stringValue ?? "")
+                    print(token.secret ?? "")
                 }
             }
         }
@@ -99,9 +93,9 @@ extension Gloss {
             func run() throws {
                 let token = try Tokens.admin(options).revokeToken(id: id)
                 if options.json {
-                    Terminal.printJSON(token)
+                    Terminal.printJSON(token.json)
                 } else {
-                    print("Revoked token \(id) of \(token["user"]?.stringValue ?? "?")")
+                    print("Revoked token \(id) of \(token.user)")
                 }
             }
         }

@@ -2,35 +2,31 @@ public import Hummingbird
 public import GlossCore
 import NIOCore
 
-/// An error answered as `{"error": {"code", "message"}}` with a 4xx status (or 5xx for
-/// the server's own faults). Messages say what to do.
+/// An error answered with a 4xx status (or 5xx for the server's own faults) and an
+/// ``ErrorBody``, `{"error": {"code", "message"}}`. Messages say what to do.
 public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
     public let status: HTTPResponse.Status
-    /// A stable machine-readable code, listed in docs/protocol.md.
-    public let code: String
-    public let message: String
-    /// Extra members of the error object (e.g. `expected` for a seq gap).
-    public var extra: [String: JSONValue] = [:]
+    /// The body: a stable code listed in docs/protocol.md, the message, and the members
+    /// some codes carry (`expected` for a seq gap).
+    public var body: ErrorBody
     /// The `Allow` header of a 405.
     var allow: String?
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, extra: [String: JSONValue] = [:]) {
+    public init(_ status: HTTPResponse.Status, _ code: ErrorCode, _ message: String) {
         self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
+        self.body = ErrorBody(code: code, message: message)
     }
+
+    public var code: ErrorCode { body.code }
+    public var message: String { body.message }
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var error = extra
-        error["code"] = .string(code)
-        error["message"] = .string(message)
-        let body = CanonicalJSON.string(.object(["error": .object(error)]))
+        let body = CanonicalJSON.string(body.json)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        headers[GlossProtocol.header] = GlossProtocol.version
+        headers[.glossProtocol] = GlossProtocol.version
         if let allow { headers[.allow] = allow }
         // Framed explicitly: for some requests (CONNECT) the HTTP layer would otherwise send
         // neither a length nor chunks, and the client could not tell where the answer ends.
@@ -38,26 +34,26 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    static func badRequest(_ message: String) -> APIError { APIError(.badRequest, "bad_request", message) }
-    static func invalidJSON(_ message: String) -> APIError { APIError(.badRequest, "invalid_json", message) }
-    static func invalidChange(_ message: String) -> APIError { APIError(.unprocessableContent, "invalid_change", message) }
-    static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, "too_large", message) }
+    static func badRequest(_ message: String) -> APIError { APIError(.badRequest, .badRequest, message) }
+    static func badRequest(_ error: WireError) -> APIError { badRequest(error.description) }
+    static func invalidJSON(_ message: String) -> APIError { APIError(.badRequest, .invalidJSON, message) }
+    static func invalidChange(_ message: String) -> APIError { APIError(.unprocessableContent, .invalidChange, message) }
+    static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, .tooLarge, message) }
 
     /// Hummingbird's own errors as JSON refusals; a 404 for a known path with another
     /// method becomes 405 with `Allow`.
     static func from(_ error: HTTPError, request: Request) -> APIError {
         if error.status == .notFound {
-            let allowed = Routes.methods(forPath: request.uri.path)
-            if !allowed.isEmpty {
+            if let allowed = WireRoute.matching(path: request.uri.path)?.methods {
                 var refusal = APIError(
-                    .methodNotAllowed, "method_not_allowed",
+                    .methodNotAllowed, .methodNotAllowed,
                     "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.joined(separator: " or "))")
                 refusal.allow = allowed.joined(separator: ", ")
                 return refusal
             }
-            return APIError(.notFound, "not_found", "no such route: \(request.method.rawValue) \(request.uri.path); see docs/protocol.md")
+            return APIError(.notFound, .notFound, "no such route: \(request.method.rawValue) \(request.uri.path); see docs/protocol.md")
         }
-        let code = error.status.code < 500 ? "bad_request" : "internal"
+        let code: ErrorCode = error.status.code < 500 ? .badRequest : .internal
         return APIError(error.status, code, error.body ?? error.status.reasonPhrase)
     }
 
@@ -65,16 +61,19 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     static func from(_ error: StorageError) -> APIError {
         switch error {
         case .seqGap(_, let expected, _):
-            return APIError(.conflict, "seq_gap", error.description, extra: ["expected": .int(Int64(expected))])
-        case .replicaOwned: return APIError(.forbidden, "replica_owned", error.description)
-        case .unknownCorpus: return APIError(.notFound, "not_found", error.description)
-        case .corpusExists: return APIError(.conflict, "corpus_exists", error.description)
-        case .invalidName: return APIError(.badRequest, "bad_request", error.description)
-        case .unknownToken: return APIError(.notFound, "not_found", error.description)
-        case .unseenDot: return APIError(.unprocessableContent, "unseen_dot", error.description)
-        case .clockBackwards: return APIError(.unprocessableContent, "clock_backwards", error.description)
-        case .dotConflict: return APIError(.conflict, "dot_conflict", error.description)
-        case .backupExists, .notABackup, .invalidPostgresURL: return APIError(.internalServerError, "internal", error.description)
+            var refusal = APIError(.conflict, .seqGap, error.description)
+            refusal.body.expected = expected
+            return refusal
+        case .replicaOwned: return APIError(.forbidden, .replicaOwned, error.description)
+        case .unknownCorpus: return APIError(.notFound, .notFound, error.description)
+        case .corpusExists: return APIError(.conflict, .corpusExists, error.description)
+        case .invalidName: return APIError(.badRequest, .badRequest, error.description)
+        case .unknownToken: return APIError(.notFound, .notFound, error.description)
+        case .unseenDot: return APIError(.unprocessableContent, .unseenDot, error.description)
+        case .clockBackwards: return APIError(.unprocessableContent, .clockBackwards, error.description)
+        case .dotConflict: return APIError(.conflict, .dotConflict, error.description)
+        case .backupExists, .notABackup, .invalidPostgresURL, .corruptRecord:
+            return APIError(.internalServerError, .internal, error.description)
         }
     }
 }

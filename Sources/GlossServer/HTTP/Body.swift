@@ -34,7 +34,7 @@ enum Body {
             guard inflated.readableBytes <= limits.maxDecompressedBytes else { throw tooLarge }
             return inflated
         case let other?:
-            throw APIError(.unsupportedMediaType, "unsupported_encoding", "Content-Encoding \(other) is not supported; use gzip or none")
+            throw APIError(.unsupportedMediaType, .unsupportedEncoding, "Content-Encoding \(other) is not supported; use gzip or none")
         }
     }
 

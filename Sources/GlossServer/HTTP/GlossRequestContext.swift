@@ -1,4 +1,5 @@
 public import Hummingbird
+import GlossCore
 
 /// The request context of every route: Hummingbird's core storage plus who the request
 /// is from once the bearer token has been checked.
@@ -21,12 +22,12 @@ extension GlossRequestContext {
     /// A token for another corpus gets the same 404 as an unknown corpus: a token never
     /// learns which other corpora exist.
     func grant(needs scope: Scope) throws -> Grant {
-        guard let grant, let corpus = parameters.get("corpus"), grant.corpus == corpus else {
-            throw APIError(.notFound, "not_found", "no such corpus for this token; check the corpus name (gloss remote set --corpus)")
+        guard let grant, let corpus = parameters.get(WireRoute.corpusParameter), grant.corpus == corpus else {
+            throw APIError(.notFound, .notFound, "no such corpus for this token; check the corpus name (gloss remote set --corpus)")
         }
         guard grant.scope >= scope else {
             throw APIError(
-                .forbidden, "forbidden",
+                .forbidden, .forbidden,
                 "this token has scope \(grant.scope.rawValue), and this needs \(scope.rawValue); ask the corpus's admin for such a token")
         }
         return grant

@@ -1,29 +1,29 @@
 public import Hummingbird
-import GlossCore
+public import GlossCore
 import Foundation
 import Logging
 import HTTPTypes
 
-/// The version of the sync protocol this server speaks (`Gloss-Protocol` header).
-public enum GlossProtocol {
-    public static let version = "1"
-    public static let header = HTTPField.Name("Gloss-Protocol")!
+extension HTTPField.Name {
+    /// `Gloss-Protocol`: the version of the sync protocol (``GlossProtocol``).
+    public static let glossProtocol = HTTPField.Name(GlossProtocol.headerName)!
 }
 
 /// Refuses corpus requests that do not speak this server's protocol version.
 struct ProtocolVersionMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let sent = request.headers[GlossProtocol.header]
+        let sent = request.headers[.glossProtocol]
         guard sent == GlossProtocol.version else {
-            throw APIError(
-                .badRequest, "protocol_mismatch",
+            var refusal = APIError(
+                .badRequest, .protocolMismatch,
                 sent == nil
                     ? "missing header Gloss-Protocol: this server speaks Gloss protocol \(GlossProtocol.version); use a gloss client"
-                    : "this server speaks Gloss protocol \(GlossProtocol.version), the client \(sent!); upgrade the older of the two",
-                extra: ["supported": .string(GlossProtocol.version)])
+                    : "this server speaks Gloss protocol \(GlossProtocol.version), the client \(sent!); upgrade the older of the two")
+            refusal.body.supported = GlossProtocol.version
+            throw refusal
         }
         var response = try await next(request, context)
-        response.headers[GlossProtocol.header] = GlossProtocol.version
+        response.headers[.glossProtocol] = GlossProtocol.version
         return response
     }
 }
@@ -37,12 +37,12 @@ struct TokenAuthenticator: RouterMiddleware {
         // The scheme name is case-insensitive (RFC 9110, 11.1).
         guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else {
             throw APIError(
-                .unauthorized, "unauthorized", "missing bearer token: send Authorization: Bearer TOKEN (gloss remote set --token)")
+                .unauthorized, .unauthorized, "missing bearer token: send Authorization: Bearer TOKEN (gloss remote set --token)")
         }
         let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard let grant = try await storage.grant(forTokenHash: Tokens.hash(token)) else {
             throw APIError(
-                .unauthorized, "unauthorized",
+                .unauthorized, .unauthorized,
                 "the token is not valid (unknown or revoked); ask the server's admin for a new one (gloss-server token create)")
         }
         var context = context
@@ -86,7 +86,7 @@ struct InternalErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            throw APIError(.internalServerError, "internal", "the server failed to handle the request; retry, and report it if it persists")
+            throw APIError(.internalServerError, .internal, "the server failed to handle the request; retry, and report it if it persists")
         }
     }
 }

@@ -11,18 +11,20 @@ struct SyncRoutes {
     let metrics: ServerMetrics
 
     func add(to group: RouterGroup<GlossRequestContext>) {
-        group.post("changes") { request, context in try await push(request, context) }
-        group.get("changes") { request, context in try await pull(request, context) }
+        group.on(.changes, method: .post) { request, context in try await push(request, context) }
+        group.on(.changes, method: .get) { request, context in try await pull(request, context) }
     }
 
     func push(_ request: Request, _ context: GlossRequestContext) async throws -> Response {
         let grant = try context.grant(needs: .write)
-        let body = try await Body.json(request, limits: limits)
-        guard let object = body.objectValue else { throw APIError.badRequest("the body must be an object {\"replica\", \"changes\"}") }
-        guard let replicaText = object["replica"]?.stringValue, let replica = ReplicaID(replicaText),
-            replica.description == replicaText
-        else { throw APIError.badRequest("'replica' must be a replica id (26 uppercase Crockford base32 characters)") }
-        guard let changesJSON = object["changes"]?.arrayValue else { throw APIError.badRequest("'changes' must be an array") }
+        let pushed: PushRequest
+        do {
+            pushed = try PushRequest(json: try await Body.json(request, limits: limits))
+        } catch let error as WireError {
+            throw APIError.badRequest(error)
+        }
+        let replica = pushed.replica
+        let changesJSON = pushed.changes
         guard changesJSON.count <= limits.maxBatchChanges else {
             throw APIError.tooLarge("a batch holds at most \(limits.maxBatchChanges) changes; send smaller batches")
         }
@@ -37,7 +39,7 @@ struct SyncRoutes {
             }
             guard change.dot.replica == replica else {
                 throw APIError(
-                    .forbidden, "forbidden_dot", "change \(index) has dot \(change.dot): a replica may only push its own changes")
+                    .forbidden, .forbiddenDot, "change \(index) has dot \(change.dot): a replica may only push its own changes")
             }
             if let previous = incoming.last, change.dot.seq != previous.change.dot.seq + 1 {
                 throw APIError.invalidChange("changes must be in seq order without gaps: \(previous.change.dot.seq) then \(change.dot.seq)")
@@ -62,34 +64,25 @@ struct SyncRoutes {
             throw APIError.from(error)
         }
         metrics.recordPush(result)
-        let answer: JSONValue = [
-            "stored": .int(Int64(result.stored)), "duplicates": .int(Int64(result.duplicates)),
-            "maxSeq": .int(Int64(result.maxSeq)),
-        ]
-        return Body.response(Array(CanonicalJSON.string(answer).utf8), request: request, limits: limits)
+        let answer = PushResponse(stored: result.stored, duplicates: result.duplicates, maxSeq: result.maxSeq)
+        return Body.response(Array(CanonicalJSON.string(answer.json).utf8), request: request, limits: limits)
     }
 
     func pull(_ request: Request, _ context: GlossRequestContext) async throws -> Response {
         let grant = try context.grant(needs: .read)
-        let query = request.uri.queryParameters
-        func integer(_ name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
-            guard let text = query[name[...]] else { return value }
-            guard let number = Int64(String(text)), range.contains(number) else {
-                throw APIError.badRequest("'\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound)")
-            }
-            return number
+        let parameters = request.uri.queryParameters
+        let query: PullQuery
+        do {
+            query = try PullQuery(
+                parameter: { parameters[$0[...]].map(String.init) }, defaultLimit: limits.defaultPageChanges,
+                maxLimit: limits.maxPageChanges, maxWait: limits.maxWaitSeconds)
+        } catch {
+            throw APIError.badRequest(error)
         }
-        let after = try integer("after", default: 0, range: 0...Int64.max)
-        let limit = Int(try integer("limit", default: Int64(limits.defaultPageChanges), range: 1...Int64(limits.maxPageChanges)))
-        let wait = try integer("wait", default: 0, range: 0...Int64(limits.maxWaitSeconds))
-        var excluding: ReplicaID?
-        if let text = query["exclude"] {
-            // Only the canonical spelling, as in every other place a replica id is sent.
-            guard let replica = ReplicaID(String(text)), replica.description == text else {
-                throw APIError.badRequest("'exclude' must be a replica id: 26 uppercase Crockford base32 characters")
-            }
-            excluding = replica
-        }
+        let after = query.after
+        let limit = query.limit ?? limits.defaultPageChanges
+        let wait = query.wait
+        let excluding = query.excluding
         func readPage() async throws -> PullPage {
             try await storage.pull(corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes, excluding: excluding)
         }
@@ -109,8 +102,7 @@ struct SyncRoutes {
         metrics.recordPull(changes: page.count)
         var body = page.body
         page.body = ByteBuffer()  // so the page's bytes are held once, by `body`
-        // The epoch is hex, so it needs no escaping.
-        body.writeString("],\"cursor\":\(page.cursor),\"epoch\":\"\(grant.epoch)\",\"more\":\(page.more)}")
+        body.writeString(PullResponse.bodySuffix(cursor: page.cursor, epoch: grant.epoch, more: page.more))
         return Body.response(body, request: request, limits: limits)
     }
 }

@@ -116,7 +116,7 @@ public final class PostgresStorage: Storage {
         var result: [TokenRecord] = []
         for try await (id, corpus, user, scope, created, revoked) in rows.decode((Int64, String, String, String, String, String?).self) {
             result.append(
-                TokenRecord(id: id, corpus: corpus, user: user, scope: Scope(rawValue: scope) ?? .read, createdAt: created, revokedAt: revoked))
+                TokenRecord(id: id, corpus: corpus, user: user, scope: try Scope.stored(scope), createdAt: created, revokedAt: revoked))
         }
         return result
     }
@@ -176,7 +176,7 @@ public final class PostgresStorage: Storage {
             """, logger: logger)
         for try await (id, corpus, epoch, user, scope, stored) in rows.decode((Int64, String, String, String, String, String).self)
         where Tokens.constantTimeEqual(stored, hash) {
-            return Grant(corpusID: id, corpus: corpus, user: user, scope: Scope(rawValue: scope) ?? .read, epoch: epoch)
+            return Grant(corpusID: id, corpus: corpus, user: user, scope: try Scope.stored(scope), epoch: epoch)
         }
         return nil
     }

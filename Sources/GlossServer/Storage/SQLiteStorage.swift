@@ -133,7 +133,7 @@ public final class SQLiteStorage: Storage {
             }
             return try Row.fetchAll(db, sql: sql + " ORDER BY t.id", arguments: arguments).map { row in
                 TokenRecord(
-                    id: row["id"], corpus: row["name"], user: row["user"], scope: Scope(rawValue: row["scope"]) ?? .read,
+                    id: row["id"], corpus: row["name"], user: row["user"], scope: try Scope.stored(row["scope"]),
                     createdAt: row["created_at"], revokedAt: row["revoked_at"])
             }
         }
@@ -151,7 +151,7 @@ public final class SQLiteStorage: Storage {
                     """, arguments: [id])
             else { throw StorageError.unknownToken(id) }
             return TokenRecord(
-                id: row["id"], corpus: row["name"], user: row["user"], scope: Scope(rawValue: row["scope"]) ?? .read,
+                id: row["id"], corpus: row["name"], user: row["user"], scope: try Scope.stored(row["scope"]),
                 createdAt: row["created_at"], revokedAt: row["revoked_at"])
         }
     }
@@ -182,7 +182,7 @@ public final class SQLiteStorage: Storage {
                 Tokens.constantTimeEqual(row["hash"] as String, hash)
             else { return nil }
             return Grant(
-                corpusID: row["id"], corpus: row["name"], user: row["user"], scope: Scope(rawValue: row["scope"]) ?? .read,
+                corpusID: row["id"], corpus: row["name"], user: row["user"], scope: try Scope.stored(row["scope"]),
                 epoch: row["epoch"])
         }
     }

@@ -2,14 +2,12 @@ public import GlossCore
 import Foundation
 public import NIOCore
 
-/// What a token may do in its corpus.
-public enum Scope: String, Sendable, CaseIterable, Comparable {
-    case read
-    case write
-    case admin
-
-    public static func < (lhs: Scope, rhs: Scope) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+extension Scope {
+    /// A token's scope as stored; anything else is damage, reported rather than read as
+    /// a lesser scope.
+    static func stored(_ text: String) throws(StorageError) -> Scope {
+        guard let scope = Scope(rawValue: text) else { throw .corruptRecord("a token's scope is '\(text)'") }
+        return scope
     }
 }
 
@@ -101,7 +99,7 @@ struct PullPageBuilder {
         self.maxBytes = maxBytes
         self.excluding = excluding
         var body = ByteBuffer()
-        body.writeString(#"{"changes":["#)
+        body.writeString(PullResponse.bodyPrefix)
         page = PullPage(body: body, count: 0, cursor: after, more: false)
         start = body.readableBytes
     }
@@ -154,6 +152,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case notABackup(String, String)
     /// A PostgreSQL URL that cannot be used, and why.
     case invalidPostgresURL(String, reason: String)
+    /// A stored record that cannot be read (damage, or a write outside gloss-server).
+    case corruptRecord(String)
 
     public var description: String {
         switch self {
@@ -174,6 +174,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidPostgresURL(_, let reason):
             return "unusable PostgreSQL URL: \(reason); write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE"
                 + "[?sslmode=disable|prefer|require&connect_timeout=SECONDS&pool_max=CONNECTIONS&application_name=NAME]"
+        case .corruptRecord(let what):
+            return "the server's data is damaged: \(what); run 'gloss-server check' and restore from a backup"
         case .backupExists(let file): return "\(file) already exists; give a new file name to back up into"
         case .notABackup(let file, let reason):
             return "\(file) is not a gloss-server backup (\(reason)); give a file made by 'gloss-server backup'"

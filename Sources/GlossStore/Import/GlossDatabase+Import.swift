@@ -24,17 +24,29 @@ extension GlossDatabase {
     /// How many items one import transaction holds.
     public static let importBatchSize = 1_000
 
+    /// The items with every article before every annotation, each kind in its given order.
+    static func articlesFirst(_ items: [ImportItem]) -> [ImportItem] {
+        var articles: [ImportItem] = []
+        var others: [ImportItem] = []
+        for item in items {
+            if case .article = item { articles.append(item) } else { others.append(item) }
+        }
+        return articles + others
+    }
+
     /// Imports articles and annotations, one transaction per batch (never one per row).
     ///
     /// The same article imported twice, or on two replicas, is one article: its id comes
     /// from its text. Re-importing a seed text never overwrites edits made since; entries
     /// from an export replace the stored fields when they differ.
     /// - Parameters:
-    ///   - items: what to import; articles should come before their annotations.
+    ///   - items: what to import, in any order: articles are written before annotations
+    ///     (each kind in the order given), so an annotation finds its article.
     ///   - progress: called after each batch with the number of items done so far.
     public func importItems(
         _ items: [ImportItem], progress: (@Sendable (Int) -> Void)? = nil
     ) throws -> ImportSummary {
+        let items = Self.articlesFirst(items)
         var summary = ImportSummary()
         var done = 0
         for batch in stride(from: 0, to: items.count, by: Self.importBatchSize) {

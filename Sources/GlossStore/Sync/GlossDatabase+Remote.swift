@@ -63,23 +63,15 @@ extension GlossDatabase {
                 db,
                 sql: "SELECT \(ChangeLog.columns) FROM changes WHERE replica = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [replica.description, Int64(pushed), limit])
-            var body: [UInt8] = Array("{\"replica\":\"\(replica)\",\"changes\":[".utf8)
-            var count = 0
+            var body = PushRequest.Writer(replica: replica)
             var lastSeq: UInt64 = pushed
             while let row = try cursor.next() {
-                var change = try ChangeLog.change(from: row)
-                change.author = nil
-                var encoded: [UInt8] = []
-                change.writeJSON(to: &encoded)
-                if count > 0, body.count + encoded.count > maxBytes { break }
-                if count > 0 { body.append(UInt8(ascii: ",")) }
-                body.append(contentsOf: encoded)
-                count += 1
+                let change = try ChangeLog.change(from: row)
+                guard body.append(change, maxBytes: maxBytes) else { break }
                 lastSeq = change.dot.seq
             }
-            guard count > 0 else { return nil }
-            body.append(contentsOf: "]}".utf8)
-            return (body, count, lastSeq)
+            guard body.count > 0 else { return nil }
+            return (body.finish(), body.count, lastSeq)
         }
     }
 

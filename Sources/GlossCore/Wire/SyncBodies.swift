@@ -1,0 +1,168 @@
+/// The body of a push, `POST /v1/corpora/{corpus}/changes`: `{"replica", "changes"}`,
+/// the replica's own changes in seq order without gaps.
+public struct PushRequest: Sendable {
+    /// The pushing replica; every change's dot is its own.
+    public var replica: ReplicaID
+    /// The changes as sent, each read with ``Change/init(json:)`` by whoever checks them.
+    public var changes: [JSONValue]
+
+    static let shape = #"{"replica", "changes"}"#
+
+    public init(replica: ReplicaID, changes: [JSONValue]) {
+        self.replica = replica
+        self.changes = changes
+    }
+
+    /// Reads a push body.
+    public init(json: JSONValue) throws(WireError) {
+        guard let object = json.objectValue else { throw .notAnObject(shape: Self.shape) }
+        replica = try object.wireReplica("replica")
+        changes = try object.wireArray("changes")
+    }
+
+    /// Writes a push body change by change, without holding the changes twice: the
+    /// client's store appends each change's wire JSON as it reads it from the log.
+    public struct Writer: Sendable {
+        public private(set) var bytes: [UInt8]
+        /// How many changes it holds.
+        public private(set) var count = 0
+
+        public init(replica: ReplicaID) {
+            bytes = Array(#"{"replica":""#.utf8) + Array(replica.description.utf8) + Array(#"","changes":["#.utf8)
+        }
+
+        /// Appends a change (its author is the server's to set, so it is left out).
+        /// - Returns: false, appending nothing, when the body already holds a change and
+        ///   this one would take it over `maxBytes`.
+        public mutating func append(_ change: Change, maxBytes: Int = .max) -> Bool {
+            var change = change
+            change.author = nil
+            var encoded: [UInt8] = []
+            change.writeJSON(to: &encoded)
+            if count > 0, bytes.count + encoded.count > maxBytes { return false }
+            if count > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: encoded)
+            count += 1
+            return true
+        }
+
+        /// The finished body.
+        public func finish() -> [UInt8] { bytes + Array("]}".utf8) }
+    }
+}
+
+/// The answer to a push: `{"stored", "duplicates", "maxSeq"}`.
+public struct PushResponse: Sendable, Hashable {
+    /// Changes the server newly stored.
+    public var stored: Int
+    /// Changes it held already (a retried batch).
+    public var duplicates: Int
+    /// The highest seq of the replica the server now holds.
+    public var maxSeq: UInt64
+
+    public init(stored: Int, duplicates: Int, maxSeq: UInt64) {
+        self.stored = stored
+        self.duplicates = duplicates
+        self.maxSeq = maxSeq
+    }
+
+    public var json: JSONValue {
+        ["stored": .int(Int64(stored)), "duplicates": .int(Int64(duplicates)), "maxSeq": .int(Int64(maxSeq))]
+    }
+
+    public init(bytes: [UInt8]) throws(WireError) {
+        let object = try JSONValue.wireObject(bytes, shape: #"{"stored", "duplicates", "maxSeq"}"#)
+        stored = Int(try object.wireInt("stored"))
+        duplicates = Int(try object.wireInt("duplicates"))
+        maxSeq = UInt64(try object.wireInt("maxSeq"))
+    }
+}
+
+/// The query of a pull, `GET /v1/corpora/{corpus}/changes?after=…&limit=…&wait=…&exclude=…`.
+public struct PullQuery: Sendable, Hashable {
+    /// The cursor: changes at positions after it.
+    public var after: Int64
+    /// At most this many changes; `nil` leaves it to the server.
+    public var limit: Int?
+    /// Long poll: seconds to wait for a change when none is there yet (0: answer at once).
+    public var wait: Int
+    /// Passes over this replica's own changes (the cursor still moves past them).
+    public var excluding: ReplicaID?
+
+    public init(after: Int64, limit: Int? = nil, wait: Int = 0, excluding: ReplicaID? = nil) {
+        self.after = after
+        self.limit = limit
+        self.wait = wait
+        self.excluding = excluding
+    }
+
+    /// `?after=…` and the parameters that are set.
+    public var queryString: String {
+        var query = "?after=\(after)"
+        if let limit { query += "&limit=\(limit)" }
+        if let excluding { query += "&exclude=\(excluding)" }
+        if wait > 0 { query += "&wait=\(wait)" }
+        return query
+    }
+
+    /// Reads a pull's query parameters as the server gets them.
+    /// - Parameters:
+    ///   - parameter: a parameter's value by name, `nil` when absent.
+    ///   - defaultLimit: the limit when none is given.
+    ///   - maxLimit: the largest limit accepted.
+    ///   - maxWait: the longest wait accepted, in seconds.
+    public init(
+        parameter: (String) -> String?, defaultLimit: Int, maxLimit: Int, maxWait: Int
+    ) throws(WireError) {
+        func integer(_ name: String, default value: Int64, range: ClosedRange<Int64>) throws(WireError) -> Int64 {
+            guard let text = parameter(name) else { return value }
+            guard let number = Int64(text), range.contains(number) else {
+                throw .invalidParameter(name, expected: "an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+        after = try integer("after", default: 0, range: 0...Int64.max)
+        limit = Int(try integer("limit", default: Int64(defaultLimit), range: 1...Int64(maxLimit)))
+        wait = Int(try integer("wait", default: 0, range: 0...Int64(maxWait)))
+        if let text = parameter("exclude") {
+            // Only the canonical spelling, as in every other place a replica id is sent.
+            guard let replica = ReplicaID(text), replica.description == text else {
+                throw .invalidParameter("exclude", expected: "a replica id: 26 uppercase Crockford base32 characters")
+            }
+            excluding = replica
+        }
+    }
+}
+
+/// A page of a pull: `{"changes", "cursor", "epoch", "more"}`.
+public struct PullResponse: Sendable {
+    /// The changes as sent, in position order.
+    public var changes: [JSONValue]
+    /// The position of the last change in the page or passed over: the next pull's `after`.
+    public var cursor: Int64
+    /// Which history of positions the cursor counts in; another one after the server was
+    /// restored from a backup.
+    public var epoch: String
+    /// Whether more changes wait after the cursor.
+    public var more: Bool
+
+    /// The start of a page's body, before the changes' wire JSON (the server writes a
+    /// page's changes straight from storage).
+    public static let bodyPrefix = #"{"changes":["#
+
+    /// The end of a page's body, after its changes.
+    public static func bodySuffix(cursor: Int64, epoch: String, more: Bool) -> String {
+        var epochJSON: [UInt8] = []
+        CanonicalJSON.writeString(epoch, to: &epochJSON)
+        return #"],"cursor":\#(cursor),"epoch":"# + String(decoding: epochJSON, as: UTF8.self) + #","more":\#(more)}"#
+    }
+
+    public init(bytes: [UInt8]) throws(WireError) {
+        let object = try JSONValue.wireObject(bytes, shape: #"{"changes", "cursor", "epoch", "more"}"#)
+        changes = try object.wireArray("changes")
+        cursor = try object.wireInt("cursor")
+        epoch = try object.wireString("epoch")
+        guard !epoch.isEmpty else { throw .invalidMember("epoch", expected: "a non-empty string") }
+        more = try object.wireBool("more")
+    }
+}
