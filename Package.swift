@@ -11,11 +11,14 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Gloss",
-    platforms: [.macOS(.v14)],
+    // The libraries an app embeds (GlossCore, GlossStore, GlossSync) build for both; the
+    // server and the libcurl transport are for macOS and Linux.
+    platforms: [.macOS(.v14), .iOS(.v17)],
     products: [
         .library(name: "GlossCore", targets: ["GlossCore"]),
         .library(name: "GlossStore", targets: ["GlossStore"]),
         .library(name: "GlossSync", targets: ["GlossSync"]),
+        .library(name: "GlossCurl", targets: ["GlossCurl"]),
         .library(name: "GlossServer", targets: ["GlossServer"]),
         .executable(name: "gloss", targets: ["gloss"]),
         .executable(name: "gloss-server", targets: ["gloss-server"]),
@@ -52,10 +55,15 @@ let package = Package(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
-        // Sync engine and its libcurl transport.
+        // The sync engine, its async session, and the URLSession transport: what an app embeds.
         .target(
             name: "GlossSync",
-            dependencies: ["GlossStore", "CCurl", .product(name: "CompressNIO", package: "compress-nio")],
+            dependencies: ["GlossStore", "GlossCore"],
+            swiftSettings: swiftSettings),
+        // The libcurl transport: the CLI's HTTP stack.
+        .target(
+            name: "GlossCurl",
+            dependencies: ["GlossSync", "CCurl", .product(name: "CompressNIO", package: "compress-nio")],
             swiftSettings: swiftSettings),
         // The sync server: Hummingbird routes, auth, metrics, and its Storage.
         .target(
@@ -90,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "gloss",
             dependencies: [
-                "GlossCore", "GlossStore", "GlossSync", "CMallocArenas",
+                "GlossCore", "GlossStore", "GlossSync", "GlossCurl", "CMallocArenas",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "client",
@@ -122,8 +130,10 @@ let package = Package(
         .testTarget(
             name: "GlossSyncTests",
             dependencies: [
-                "GlossSync", "GlossStore", "GlossCore",
+                "GlossSync", "GlossCurl", "GlossStore", "GlossCore", "GlossServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

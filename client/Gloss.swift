@@ -1,12 +1,12 @@
 import ArgumentParser
 import CMallocArenas
 import Foundation
-import GlossSync
+import GlossCurl
 
 /// `gloss`: the reference client. It keeps a replica of a corpus of articles and their
 /// annotations in one SQLite file and works fully offline.
 @main
-struct Gloss: ParsableCommand {
+struct Gloss: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -31,12 +31,16 @@ struct Gloss: ParsableCommand {
 
     /// Runs the command, with the exit codes of design.md: 0 on success, 1 on an error
     /// (one line on stderr saying what to do), 2 on a usage error.
-    static func main() {
+    static func main() async {
         // Referencing CMallocArenas links its load-time constructor (one malloc arena).
         _ = gloss_malloc_arena_limit()
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exitOnError(error)
         }

@@ -22,6 +22,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case ambiguousSide(String)
     case unresolvedFields(id: String, fields: [String])
     case logCorrupted(String)
+    /// SQLite itself failed (a full disk, an I/O error, a lock held too long).
+    case databaseFailed(reason: String)
 
     public var description: String {
         switch self {
@@ -61,6 +63,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unresolvedFields(let id, let fields):
             return "\(id) still has conflicting \(fields.joined(separator: ", ")): "
                 + "choose with --mine, --theirs or --pick VERSION, or give new values"
+        case .databaseFailed(let reason):
+            return "the store's database failed: \(reason); check free disk space and permissions, then try again"
         case .logCorrupted(let reason):
             return "the change log is damaged (\(reason)); run 'gloss doctor' and restore from a backup if it fails"
         }

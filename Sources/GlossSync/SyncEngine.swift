@@ -18,6 +18,13 @@ public struct SyncReport: Sendable, Hashable {
     /// (it was restored from a backup).
     public var restarted = false
     public var seconds = 0.0
+    /// Local changes waiting to be pushed when the sync started.
+    public var toPush = 0
+    /// Where the pull started, stands now, and (as far as the server said) ends: its
+    /// positions count every change of the corpus, this replica's own included.
+    public var pullStart: Int64 = 0
+    public var pullCursor: Int64 = 0
+    public var pullEnd: Int64?
 
     public init() {}
 
@@ -43,6 +50,8 @@ public struct SyncOptions: Sendable {
     public var wait = 0
     /// Called after each batch or page with the running report.
     public var progress: (@Sendable (SyncReport) -> Void)?
+    /// Stops the sync between requests and aborts a transfer in flight.
+    public var cancellation = SyncCancellation()
 
     public init() {}
 }
@@ -50,8 +59,12 @@ public struct SyncOptions: Sendable {
 /// Push everything unpushed in batches, then pull pages until none remain.
 ///
 /// Each pulled page and its cursor are saved in one transaction, and the pushed mark
-/// moves only when the server acknowledges; an interrupted sync resumes where it stopped
-/// and nothing is duplicated (the server and the replica each keep a dot once).
+/// moves only when the server acknowledges; an interrupted or cancelled sync resumes
+/// where it stopped and nothing is duplicated (the server and the replica each keep a
+/// dot once).
+///
+/// The engine blocks the thread that runs it (SQLite work and the transport's I/O);
+/// apps use it through ``SyncSession``, which runs it on a thread of its own.
 public final class SyncEngine {
     let store: GlossDatabase
     let transport: any Transport
@@ -70,12 +83,50 @@ public final class SyncEngine {
 
     var headers: [(name: String, value: String)] { GlossProtocol.requestHeaders(token: remote.token) }
 
-    /// Runs one sync.
+    /// Runs one sync: push, then pull.
     public func run() throws(SyncError) -> SyncReport {
+        try recorded { () throws in
+            try push()
+            try pullAll()
+        }
+    }
+
+    /// Only pushes what is unpushed (live mode pushes a local edit while a long poll is open).
+    public func runPush() throws(SyncError) -> SyncReport {
+        try recorded { () throws in try push() }
+    }
+
+    /// Only pulls (live mode's long poll).
+    public func runPull() throws(SyncError) -> SyncReport {
+        try recorded { () throws in try pullAll() }
+    }
+
+    /// Runs `work`, timing it and recording its outcome in the replica.
+    private func recorded(_ work: () throws -> Void) throws(SyncError) -> SyncReport {
         let start = Date()
         report = SyncReport()
         do {
-            try push()
+            report.toPush = try store.unpushedCount()
+            try work()
+        } catch let error as SyncError {
+            report.seconds = Date().timeIntervalSince(start)
+            if error != .cancelled { try? store.recordSyncResult("failed: \(error)") }
+            throw error
+        } catch let error as StoreError {
+            try? store.recordSyncResult("failed: \(error)")
+            throw .store(error)
+        } catch {
+            try? store.recordSyncResult("failed: \(error)")
+            throw .store(.databaseFailed(reason: "\(error)"))
+        }
+        report.seconds = Date().timeIntervalSince(start)
+        try? store.recordSyncResult("ok: " + report.summary)
+        return report
+    }
+
+    /// Pulls until nothing remains, starting over when the server was restored from a backup.
+    private func pullAll() throws {
+        do {
             var restarts = 0
             while try pull() == .startedOver {
                 // The server was restored from a backup: what it lost of ours goes again,
@@ -85,17 +136,7 @@ public final class SyncEngine {
                 report.restarted = true
                 try push()
             }
-        } catch let error as SyncError {
-            report.seconds = Date().timeIntervalSince(start)
-            try? store.recordSyncResult("failed: \(error)")
-            throw error
-        } catch {
-            try? store.recordSyncResult("failed: \(error)")
-            throw .store("\(error)")
         }
-        report.seconds = Date().timeIntervalSince(start)
-        try? store.recordSyncResult("ok: " + report.summary)
-        return report
     }
 
     func push() throws {
@@ -147,6 +188,8 @@ public final class SyncEngine {
         var cursor: Int64
         var epoch: String
         var more: Bool
+        /// The corpus's latest position when the server read the page, if it said.
+        var latest: Int64?
     }
 
     /// Pulls pages until none remain; stops early, having started the sync over, when the
@@ -161,6 +204,8 @@ public final class SyncEngine {
         // The replica holds its own changes already: the server passes over them.
         let own = try store.replicaInfo().id
         var requests = 0
+        report.pullStart = state?.cursor ?? 0
+        report.pullCursor = report.pullStart
         var page = try fetchPage(after: state?.cursor ?? 0, excluding: own, requests: &requests)
         report.requests += requests
         while true {
@@ -187,6 +232,8 @@ public final class SyncEngine {
                 throw SyncError.invalidResponse("\(error)")
             }
             known = page.epoch
+            report.pullCursor = page.cursor
+            if let latest = page.latest { report.pullEnd = max(latest, page.cursor) }
             report.pulled += page.changes.count
             report.applied += summary.applied
             report.newConflicts += summary.newConflicts
@@ -233,7 +280,7 @@ public final class SyncEngine {
                 throw SyncError.invalidResponse("\(error)")
             }
         }
-        return PullPage(changes: changes, cursor: cursor, epoch: epoch, more: more)
+        return PullPage(changes: changes, cursor: cursor, epoch: epoch, more: more, latest: page.latest)
     }
 
     /// Sends a request, retrying transient failures with exponential backoff.
@@ -242,14 +289,16 @@ public final class SyncEngine {
         var delay = options.backoff
         var lastStatus = 0
         for attempt in 1...options.attempts {
+            guard !options.cancellation.isCancelled else { throw .cancelled }
             requests += 1
             do {
-                let response = try transport.perform(request)
+                let response = try transport.perform(request, cancellation: options.cancellation)
                 guard response.status >= 500 || response.status == 429 else { return response }
                 lastStatus = response.status
             } catch {
                 switch error {
                 case .tls(let reason): throw .tls(reason)
+                case .cancelled: throw .cancelled
                 case .responseTooLarge: throw .invalidResponse(error.description)
                 case let other where !other.isTransient || attempt == options.attempts:
                     throw .unreachable(url: remote.url, reason: other.description)
@@ -257,7 +306,7 @@ public final class SyncEngine {
                 }
             }
             if attempt < options.attempts {
-                Thread.sleep(forTimeInterval: delay)
+                guard options.cancellation.sleep(seconds: delay) else { throw .cancelled }
                 delay = min(delay * 2, 10)
             }
         }

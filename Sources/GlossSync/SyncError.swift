@@ -1,4 +1,5 @@
 public import GlossCore
+public import GlossStore
 
 /// Why a sync failed, written for the person who ran it.
 public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -12,7 +13,10 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     case rejected(status: Int, code: ErrorCode, message: String)
     case serverFailing(status: Int, attempts: Int)
     case invalidResponse(String)
-    case store(String)
+    /// The replica could not do its part (its file, or bad data in it).
+    case store(StoreError)
+    /// The sync was cancelled; what was applied stays, the rest comes with the next sync.
+    case cancelled
 
     /// Whether trying again later may succeed (the server is down or failing).
     public var isTransient: Bool {
@@ -41,7 +45,8 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the server kept failing (HTTP \(status), \(attempts) attempts); nothing was lost: run 'gloss sync' again later"
         case .invalidResponse(let reason):
             return "the server sent an invalid response (\(reason)); nothing was applied: report it to the server's admin"
-        case .store(let message): return message
+        case .store(let error): return "\(error)"
+        case .cancelled: return "the sync was cancelled; nothing was lost: run 'gloss sync' again to finish it"
         }
     }
 }

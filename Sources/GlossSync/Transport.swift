@@ -41,14 +41,16 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case tls(String)
     /// The answer was longer than the transport accepts (a broken or hostile server).
     case responseTooLarge(limit: Int)
-    /// Anything else libcurl reports.
+    /// The sync was cancelled (``SyncCancellation``) and the transfer aborted.
+    case cancelled
+    /// Anything else the HTTP stack reports.
     case other(String)
 
     /// Whether trying again may succeed.
     public var isTransient: Bool {
         switch self {
         case .connectionRefused, .timedOut, .connectionLost: return true
-        case .unresolvable, .tls, .responseTooLarge, .other: return false
+        case .unresolvable, .tls, .responseTooLarge, .cancelled, .other: return false
         }
     }
 
@@ -58,12 +60,28 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
             .tls(let detail), .other(let detail):
             return detail
         case .responseTooLarge(let limit): return "the server's answer is over \(limit) bytes"
+        case .cancelled: return "the request was cancelled"
         }
     }
 }
 
-/// How the sync engine reaches the server. The libcurl transport is the real one; a
-/// front end on another platform (or a simulation) can stand in behind this protocol.
+/// How the sync engine reaches the server: one request at a time, blocking the calling
+/// thread (the engine runs on a thread of its own, see ``SyncSession``).
+///
+/// Two implementations come with Gloss: `CurlTransport` (the GlossCurl library, libcurl:
+/// the CLI's) and ``URLSessionTransport`` (Foundation's URLSession: Apple platforms, and
+/// Linux through FoundationNetworking). A simulation or test can stand in behind it.
+///
+/// A transport sends exactly the request it is given (its path and query are relative to
+/// the server's URL, which the transport knows), decompresses the answer, and aborts the
+/// transfer with ``TransportError/cancelled`` soon after `cancellation` is cancelled.
 public protocol Transport: AnyObject {
-    func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse
+    func perform(_ request: HTTPRequest, cancellation: SyncCancellation) throws(TransportError) -> HTTPResponse
+}
+
+extension Transport {
+    /// Performs a request that is never cancelled.
+    public func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        try perform(request, cancellation: SyncCancellation())
+    }
 }

@@ -85,14 +85,15 @@ import Testing
 
     @Test func pullResponseAsTheServerWritesIt() throws {
         let change = ChangeJSONTests.put()
-        let body = PullResponse.bodyPrefix + change.jsonString + PullResponse.bodySuffix(cursor: 12, epoch: "9f3a", more: true)
+        let body = PullResponse.bodyPrefix + change.jsonString + PullResponse.bodySuffix(cursor: 12, epoch: "9f3a", more: true, latest: 30)
         let page = try PullResponse(bytes: Array(body.utf8))
         #expect(page.cursor == 12)
         #expect(page.epoch == "9f3a")
         #expect(page.more)
+        #expect(page.latest == 30)
         #expect(try Change(json: page.changes[0]) == change)
         // An epoch that needs escaping still reads back.
-        let odd = PullResponse.bodyPrefix + PullResponse.bodySuffix(cursor: 0, epoch: "a\"b\\c", more: false)
+        let odd = PullResponse.bodyPrefix + PullResponse.bodySuffix(cursor: 0, epoch: "a\"b\\c", more: false, latest: 0)
         #expect(try PullResponse(bytes: Array(odd.utf8)).epoch == "a\"b\\c")
     }
 

@@ -79,7 +79,7 @@ final class SimulatedNetwork: Transport {
     /// Starts counting requests for a new sync.
     func beginSync() { requestsThisSync = 0 }
 
-    func perform(_ request: GlossSync.HTTPRequest) throws(TransportError) -> GlossSync.HTTPResponse {
+    func perform(_ request: GlossSync.HTTPRequest, cancellation _: SyncCancellation) throws(TransportError) -> GlossSync.HTTPResponse {
         counts.requests += 1
         requestsThisSync += 1
         if let crash = crashAtRequest, requestsThisSync >= crash {

@@ -365,7 +365,8 @@ func invalidResponse(containing text: String) -> (SyncError) -> Bool {
 func refusedChange(containing text: String) -> (SyncError) -> Bool {
     { error in
         switch error {
-        case .invalidResponse(let reason), .store(let reason): return reason.contains(text)
+        case .invalidResponse(let reason): return reason.contains(text)
+        case .store(let error): return "\(error)".contains(text)
         default: return false
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GlossCore
+import GlossCurl
 import GlossStore
 @testable import GlossSync
 import HTTPTypes
@@ -722,8 +723,8 @@ final class CountingTransport: Transport {
 
     init(_ inner: any Transport) { self.inner = inner }
 
-    func perform(_ request: GlossSync.HTTPRequest) throws(TransportError) -> GlossSync.HTTPResponse {
+    func perform(_ request: GlossSync.HTTPRequest, cancellation: SyncCancellation) throws(TransportError) -> GlossSync.HTTPResponse {
         count += 1
-        return try inner.perform(request)
+        return try inner.perform(request, cancellation: cancellation)
     }
 }

@@ -9,7 +9,7 @@ final class ScriptedTransport: Transport {
         self.answer = answer
     }
 
-    func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+    func perform(_ request: HTTPRequest, cancellation _: SyncCancellation) throws(TransportError) -> HTTPResponse {
         requests.append(request)
         return try answer(request)
     }

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import GlossCore
 import GlossStore
+import GlossCurl
 import GlossSync
 
 extension Gloss {
-    struct Sync: ParsableCommand {
+    struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Push local changes to the server, then pull everything new.",
             discussion: """
@@ -33,11 +34,8 @@ extension Gloss {
             guard (1...60).contains(interval) else { throw ArgumentParser.ValidationError("--interval must be from 1 to 60 seconds") }
         }
 
-        func run() throws {
+        func run() async throws {
             let store = try options.openStore()
-            guard let remote = try store.remote() else { throw SyncError.noRemote }
-            if full { try store.startOver() }
-            let transport = try CurlTransport(baseURL: remote.url, cacert: remote.cacert)
             let showProgress = !options.json
             var syncOptions = SyncOptions()
             syncOptions.progress = { report in
@@ -45,40 +43,42 @@ extension Gloss {
                     Terminal.note("sync: pushed \(report.pushed), pulled \(report.pulled)")
                 }
             }
-            var round = 0
-            repeat {
-                round += 1
-                let engine = SyncEngine(store: store, transport: transport, remote: remote, options: syncOptions)
-                let report: SyncReport
-                switch Result(catching: { () throws(SyncError) -> SyncReport in try engine.run() }) {
-                case .success(let value): report = value
-                case .failure(let error) where watch && error.isTransient:
-                    // Watching rides out a server that is down or failing: say so and retry.
-                    Terminal.note("gloss: \(error)")
-                    Thread.sleep(forTimeInterval: Double(interval))
-                    continue
-                case .failure(let error): throw error
+            let session = SyncSession(store: store, options: syncOptions) { remote throws(TransportError) in
+                try CurlTransport(baseURL: remote.url, cacert: remote.cacert)
+            }
+            guard watch else {
+                show(try await session.sync(full: full))
+                return
+            }
+            if full { try store.startOver() }
+            for try await event in session.live(wait: interval) {
+                switch event {
+                case .synced(let report): show(report)
+                // Watching rides out a server that is down or failing: say so; it retries.
+                case .retrying(let error, let delay):
+                    Terminal.note("gloss: \(CLIMessage.describe(error)); trying again in \(PlainFormat.fixed(delay, digits: 0))s")
                 }
-                syncOptions.wait = watch ? interval : 0
-                // While watching, rounds that moved nothing stay quiet.
-                guard round == 1 || report.pushed + report.pulled > 0 else { continue }
-                if options.json {
-                    Terminal.line(CanonicalJSON.string([
-                        "pushed": .int(Int64(report.pushed)), "pulled": .int(Int64(report.pulled)),
-                        "applied": .int(Int64(report.applied)), "newConflicts": .int(Int64(report.newConflicts)),
-                        "requests": .int(Int64(report.requests)), "seconds": .double(report.seconds),
-                        "restarted": .bool(report.restarted),
-                    ]))
-                } else {
-                    let rate = report.seconds > 0 ? Double(report.pushed + report.pulled) / report.seconds : 0
-                    if report.pushed + report.pulled >= 1_000 { Terminal.note("sync: \(PlainFormat.fixed(rate, digits: 0)) changes/s") }
-                    if report.restarted {
-                        Terminal.note("sync: the server was restored from a backup; pulled everything again from the start")
-                    }
-                    Terminal.line(report.summary)
-                    if report.newConflicts > 0 { Terminal.line("see them with 'gloss conflicts'") }
-                }
-            } while watch
+            }
+        }
+
+        /// Prints what a sync (or a live round that moved something) did.
+        func show(_ report: SyncReport) {
+            if options.json {
+                Terminal.line(CanonicalJSON.string([
+                    "pushed": .int(Int64(report.pushed)), "pulled": .int(Int64(report.pulled)),
+                    "applied": .int(Int64(report.applied)), "newConflicts": .int(Int64(report.newConflicts)),
+                    "requests": .int(Int64(report.requests)), "seconds": .double(report.seconds),
+                    "restarted": .bool(report.restarted),
+                ]))
+                return
+            }
+            let rate = report.seconds > 0 ? Double(report.pushed + report.pulled) / report.seconds : 0
+            if report.pushed + report.pulled >= 1_000 { Terminal.note("sync: \(PlainFormat.fixed(rate, digits: 0)) changes/s") }
+            if report.restarted {
+                Terminal.note("sync: the server was restored from a backup; pulled everything again from the start")
+            }
+            Terminal.line(report.summary)
+            if report.newConflicts > 0 { Terminal.line("see them with 'gloss conflicts'") }
         }
     }
 }

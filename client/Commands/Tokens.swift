@@ -1,6 +1,7 @@
 public import ArgumentParser
 public import GlossCore
 import GlossStore
+import GlossCurl
 import GlossSync
 
 /// `--scope read|write|admin`.

@@ -145,16 +145,20 @@ public struct PullResponse: Sendable {
     public var epoch: String
     /// Whether more changes wait after the cursor.
     public var more: Bool
+    /// The corpus's latest position when the page was read: how far a pull has to go,
+    /// for progress (a server before this member was added leaves it out).
+    public var latest: Int64?
 
     /// The start of a page's body, before the changes' wire JSON (the server writes a
     /// page's changes straight from storage).
     public static let bodyPrefix = #"{"changes":["#
 
     /// The end of a page's body, after its changes.
-    public static func bodySuffix(cursor: Int64, epoch: String, more: Bool) -> String {
+    public static func bodySuffix(cursor: Int64, epoch: String, more: Bool, latest: Int64) -> String {
         var epochJSON: [UInt8] = []
         CanonicalJSON.writeString(epoch, to: &epochJSON)
-        return #"],"cursor":\#(cursor),"epoch":"# + String(decoding: epochJSON, as: UTF8.self) + #","more":\#(more)}"#
+        return #"],"cursor":\#(cursor),"epoch":"# + String(decoding: epochJSON, as: UTF8.self)
+            + #","latest":\#(latest),"more":\#(more)}"#
     }
 
     public init(bytes: [UInt8]) throws(WireError) {
@@ -164,5 +168,6 @@ public struct PullResponse: Sendable {
         epoch = try object.wireString("epoch")
         guard !epoch.isEmpty else { throw .invalidMember("epoch", expected: "a non-empty string") }
         more = try object.wireBool("more")
+        latest = object["latest"] == nil ? nil : try object.wireInt("latest")
     }
 }

@@ -100,9 +100,10 @@ struct SyncRoutes {
             }
         }
         metrics.recordPull(changes: page.count)
+        let latest = try await storage.latestPosition(corpusID: grant.corpusID)
         var body = page.body
         page.body = ByteBuffer()  // so the page's bytes are held once, by `body`
-        body.writeString(PullResponse.bodySuffix(cursor: page.cursor, epoch: grant.epoch, more: page.more))
+        body.writeString(PullResponse.bodySuffix(cursor: page.cursor, epoch: grant.epoch, more: page.more, latest: max(latest, page.cursor)))
         return Body.response(body, request: request, limits: limits)
     }
 }

@@ -1,6 +1,6 @@
 import CCurl
 
-/// Facts about the libcurl the client links, Gloss's HTTP stack.
+/// Facts about the libcurl the client links, the CLI's HTTP stack.
 public enum Libcurl {
     /// libcurl's version, e.g. `7.88.1`.
     public static var version: String {

@@ -1,6 +1,7 @@
 import CCurl
 import CompressNIO
 import Foundation
+public import GlossSync
 import NIOCore
 
 /// The client's HTTP stack: libcurl, one easy handle reused for every request of a sync
@@ -8,6 +9,8 @@ import NIOCore
 ///
 /// TLS verification is on (the system's trust store, or `cacert`); responses are
 /// decompressed by libcurl (`Accept-Encoding`); request bodies over 1 KiB are gzipped.
+/// A cancelled sync aborts the transfer from libcurl's progress callback, which runs
+/// at least once a second and whenever data moves.
 public final class CurlTransport: Transport {
     private let handle: UnsafeMutableRawPointer
     private let baseURL: String
@@ -44,18 +47,24 @@ public final class CurlTransport: Transport {
         curl_easy_cleanup(handle)
     }
 
-    /// Accumulates what libcurl hands the write callback.
+    /// Accumulates what libcurl hands the write callback, and tells its progress
+    /// callback whether to go on.
     private final class Sink {
         var bytes: [UInt8] = []
         let limit: Int
         var overflowed = false
+        let cancellation: SyncCancellation
 
-        init(limit: Int) { self.limit = limit }
+        init(limit: Int, cancellation: SyncCancellation) {
+            self.limit = limit
+            self.cancellation = cancellation
+        }
     }
 
-    public func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+    public func perform(_ request: HTTPRequest, cancellation: SyncCancellation) throws(TransportError) -> HTTPResponse {
+        guard !cancellation.isCancelled else { throw .cancelled }
         curl_easy_reset(handle)
-        let sink = Sink(limit: maxResponseBytes)
+        let sink = Sink(limit: maxResponseBytes, cancellation: cancellation)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
         var body = request.body
@@ -101,6 +110,13 @@ public final class CurlTransport: Transport {
             }
             return length
         }
+        gloss_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, unmanaged.toOpaque())
+        gloss_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+        gloss_curl_setopt_xferinfo_callback(handle) { context, _, _, _, _ in
+            guard let context else { return 0 }
+            // Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
+            return Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue().cancellation.isCancelled ? 1 : 0
+        }
 
         let code: CURLcode = body.map { bytes in
             bytes.withUnsafeBufferPointer { buffer in
@@ -112,6 +128,7 @@ public final class CurlTransport: Transport {
         } ?? curl_easy_perform(handle)
 
         if sink.overflowed { throw .responseTooLarge(limit: maxResponseBytes) }
+        if code == CURLE_ABORTED_BY_CALLBACK { throw .cancelled }
         guard code == CURLE_OK else { throw Self.error(for: code, url: url) }
         var status = 0
         gloss_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
