@@ -16,6 +16,7 @@ struct Gloss: ParsableCommand {
             Each machine keeps a full replica in one SQLite file (--store, or $GLOSS_STORE, \
             or ~/.local/share/gloss/default.gloss). Every change is appended to the \
             replica's change log; ids may be given by any unique prefix of 6 or more characters.
+            The store holds the remote's token: it is kept 0600 (readable by you alone).
 
             Start with:
               gloss init --name ayşe
