@@ -18,6 +18,10 @@ struct Gloss: ParsableCommand {
             replica's change log; ids may be given by any unique prefix of 6 or more characters.
             The store holds the remote's token: it is kept 0600 (readable by you alone).
 
+            Environment: GLOSS_STORE (the store), XDG_DATA_HOME (where the default store \
+            lives), NO_COLOR (when set and not empty, no colors, bold or underlines on a \
+            terminal).
+
             Start with:
               gloss init --name ayşe
               gloss import examples/corpus/musul-2016-12.txt
