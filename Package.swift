@@ -16,6 +16,7 @@ let package = Package(
     platforms: [.macOS(.v14), .iOS(.v17)],
     products: [
         .library(name: "GlossCore", targets: ["GlossCore"]),
+        .library(name: "GlossFileModes", targets: ["GlossFileModes"]),
         .library(name: "GlossStore", targets: ["GlossStore"]),
         .library(name: "GlossSync", targets: ["GlossSync"]),
         .library(name: "GlossCurl", targets: ["GlossCurl"]),
@@ -42,12 +43,14 @@ let package = Package(
             name: "GlossCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
+        // Owner-only modes (0600 files, 0700 folders) for the replica and the server's data.
+        .target(name: "GlossFileModes", swiftSettings: swiftSettings),
         // Linked into the two executables only: one glibc malloc arena, set at load time.
         .target(name: "CMallocArenas"),
         // The client replica: change log, materialized tables, search, import/export.
         .target(
             name: "GlossStore",
-            dependencies: ["GlossCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GlossCore", "GlossFileModes", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings,
             plugins: ["EmbedMigrations"]),
         // libcurl, the client's HTTP stack.
@@ -69,7 +72,7 @@ let package = Package(
         .target(
             name: "GlossServer",
             dependencies: [
-                "GlossCore",
+                "GlossCore", "GlossFileModes",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -89,7 +92,8 @@ let package = Package(
         .executableTarget(
             name: "gloss-server",
             dependencies: [
-                "GlossServer", "GlossCore", "CMallocArenas", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "GlossServer", "GlossCore", "GlossFileModes", "CMallocArenas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "server",
@@ -98,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "gloss",
             dependencies: [
-                "GlossCore", "GlossStore", "GlossSync", "GlossCurl", "CMallocArenas",
+                "GlossCore", "GlossStore", "GlossFileModes", "GlossSync", "GlossCurl", "CMallocArenas",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "client",
@@ -117,7 +121,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GlossStoreTests",
-            dependencies: ["GlossStore", "GlossCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GlossStore", "GlossCore", "GlossFileModes", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "GlossServerTests",

@@ -16,6 +16,11 @@ struct Gloss: AsyncParsableCommand {
             Each machine keeps a full replica in one SQLite file (--store, or $GLOSS_STORE, \
             or ~/.local/share/gloss/default.gloss). Every change is appended to the \
             replica's change log; ids may be given by any unique prefix of 6 or more characters.
+            The store holds the remote's token: it is kept 0600 (readable by you alone).
+
+            Environment: GLOSS_STORE (the store), XDG_DATA_HOME (where the default store \
+            lives), NO_COLOR (when set and not empty, no colors, bold or underlines on a \
+            terminal).
 
             Start with:
               gloss init --name ayşe

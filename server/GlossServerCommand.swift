@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GlossCore
+import GlossFileModes
 import GlossServer
 
 /// `gloss-server`: the sync server. It stores every replica's changes, merges them into
@@ -63,8 +64,10 @@ struct StorageOptions: ParsableArguments {
         return environment?.isEmpty == false ? environment : nil
     }
 
-    func open() async throws -> any Storage {
-        guard let url = postgresURL else { return try openSQLite() }
+    /// Opens the storage. Opening an SQLite data folder that other users could read
+    /// tightens it, and `notice` gets one line saying so (by default, on stderr).
+    func open(notice: (String) -> Void = Self.printNotice) async throws -> any Storage {
+        guard let url = postgresURL else { return try openSQLite(notice: notice) }
         do {
             return try await PostgresStorage(url: url)
         } catch let error as StorageError {
@@ -75,8 +78,8 @@ struct StorageOptions: ParsableArguments {
     }
 
     /// Opens the storage, runs `body` with it, and closes it.
-    func with<T>(_ body: (any Storage) async throws -> T) async throws -> T {
-        let storage = try await open()
+    func with<T>(notice: (String) -> Void = Self.printNotice, _ body: (any Storage) async throws -> T) async throws -> T {
+        let storage = try await open(notice: notice)
         do {
             let value = try await body(storage)
             await storage.shutdown()
@@ -95,18 +98,26 @@ struct StorageOptions: ParsableArguments {
     }
 
     /// The embedded SQLite storage (backups and restores are of its file).
-    func openSQLite() throws -> SQLiteStorage {
+    func openSQLite(notice: (String) -> Void = Self.printNotice) throws -> SQLiteStorage {
         guard postgresURL == nil else { throw ServerCommandError.sqliteOnly }
-        return try openSQLiteIgnoringEnvironment()
+        return try openSQLiteIgnoringEnvironment(notice: notice)
     }
 
     /// The SQLite storage in `--data`, even when `$GLOSS_POSTGRES_URL` is set.
-    func openSQLiteIgnoringEnvironment() throws -> SQLiteStorage {
+    func openSQLiteIgnoringEnvironment(notice: (String) -> Void = Self.printNotice) throws -> SQLiteStorage {
+        let storage: SQLiteStorage
         do {
-            return try SQLiteStorage(directory: data)
+            storage = try SQLiteStorage(directory: data)
         } catch {
             throw ServerCommandError.cannotOpen(data, "\(error)")
         }
+        if let line = LoosePermissions.notice(storage.loosePermissions) { notice(line) }
+        return storage
+    }
+
+    /// One `gloss-server: note: …` line on stderr, for the admin commands.
+    static func printNotice(_ line: String) {
+        FileHandle.standardError.write(Data("gloss-server: note: \(line)\n".utf8))
     }
 }
 
@@ -131,7 +142,8 @@ enum Confirmation {
 
 enum ServerCommandError: Error, CustomStringConvertible {
     case cannotOpen(String, String)
-    case unhealthy(Int)
+    /// How many problems, and what to do about them.
+    case unhealthy(Int, String)
     case confirmationNeeded(String)
     case restoreNeedsConfirmation
     case sqliteOnly
@@ -144,7 +156,7 @@ enum ServerCommandError: Error, CustomStringConvertible {
         case .sqliteOnly:
             return "backup and restore are of the embedded SQLite database; on PostgreSQL use pg_dump and pg_restore (docs/operations.md)"
         case .restoreNeedsConfirmation: return "not restored: confirm by typing 'restore', or run it with --yes"
-        case .unhealthy(let count): return "\(count) problem\(count == 1 ? "" : "s") found (listed above); restore the data folder from a backup"
+        case .unhealthy(let count, let advice): return "\(count) problem\(count == 1 ? "" : "s") found (listed above); \(advice)"
         }
     }
 }

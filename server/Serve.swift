@@ -53,7 +53,7 @@ extension GlossServerCommand {
                 return handler
             }
             let logger = Logger(label: "gloss-server")
-            let store = try await storage.open()
+            let store = try await storage.open(notice: { logger.notice("\($0)") })
             let host = self.host
             let scheme = tlsCert == nil ? "http" : "https"
             let tls = tlsCert.flatMap { certificate in tlsKey.map { (certificate: certificate, key: $0) } }

@@ -78,9 +78,11 @@ public enum GlossApplication {
             logger: logger)
     }
 
-    /// Plain HTTP/1.1, or HTTP/1.1 over TLS with the given certificate and key.
+    /// Plain HTTP/1.1, or HTTP/1.1 over TLS with the given certificate and key; either
+    /// way a connection is closed after an answer that says `Connection: close`.
     static func serverBuilder(tls: (certificate: String, key: String)?) throws -> HTTPServerBuilder {
-        guard let tls else { return .http1() }
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [CloseAfterResponse()]))
+        guard let tls else { return http1 }
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         do {
@@ -96,6 +98,6 @@ public enum GlossApplication {
         guard !chain.isEmpty else { throw ServerSetupError.tls("\(tls.certificate) holds no certificate") }
         let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        return try .tls(.http1(), tlsConfiguration: configuration)
+        return try .tls(http1, tlsConfiguration: configuration)
     }
 }

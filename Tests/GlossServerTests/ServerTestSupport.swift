@@ -54,7 +54,9 @@ struct TestServer: Sendable {
     ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("gloss-server-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Private, as a data folder should be (check() would report a looser one).
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try await backend.makeDatabase(in: directory)
         let storage: any Storage

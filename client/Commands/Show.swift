@@ -41,7 +41,7 @@ extension Gloss {
                 print("conflict: " + ConflictText.summary(conflicts) + " (see 'gloss conflicts')")
             }
             print("")
-            print(Terminal.stdoutIsTerminal ? Self.highlighted(value.text, notes) : value.text)
+            print(Terminal.styled ? Self.highlighted(value.text, notes) : value.text)
             if annotations, !notes.isEmpty {
                 print(Terminal.bold("Annotations"))
                 for note in notes where !note.isOrphaned { print(AnnotationText.line(note)) }

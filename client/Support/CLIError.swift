@@ -3,7 +3,7 @@ enum CLIError: Error, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
     case folderNeeded(format: String)
     case wrongKind(id: String, expected: String, options: String)
-    case unhealthy(problems: Int)
+    case unhealthy(problems: Int, advice: String)
     case confirmationMismatch(expected: String, given: String)
     case cannotRead(path: String, reason: String)
 
@@ -15,8 +15,8 @@ enum CLIError: Error, CustomStringConvertible {
         case .wrongKind(let id, let expected, let options): return "\(id) is \(expected); \(options)"
         case .confirmationMismatch(let expected, let given):
             return "'\(given)' is not the remote corpus '\(expected)'; type the remote corpus's name to confirm (see 'gloss remote show')"
-        case .unhealthy(let problems):
-            return "the store has \(problems) problem\(problems == 1 ? "" : "s") (listed above); run 'gloss doctor --repair' to rebuild derived state from the log"
+        case .unhealthy(let problems, let advice):
+            return "the store has \(problems) problem\(problems == 1 ? "" : "s") (listed above); \(advice)"
         }
     }
 }

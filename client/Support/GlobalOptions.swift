@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossFileModes
 import GlossStore
 
 /// Options every command takes.
@@ -24,8 +25,13 @@ struct GlobalOptions: ParsableArguments {
         return (dataHome as NSString).appendingPathComponent("gloss/default.gloss")
     }
 
-    /// Opens the existing store.
-    func openStore() throws -> GlossDatabase {
-        try GlossDatabase.open(at: storePath)
+    /// Opens the existing store. When its files were open to other users, opening made
+    /// them 0600, and one line on stderr says so (unless `noticeLoosePermissions` is false).
+    func openStore(noticeLoosePermissions: Bool = true) throws -> GlossDatabase {
+        let store = try GlossDatabase.open(at: storePath)
+        if noticeLoosePermissions, let notice = LoosePermissions.notice(store.loosePermissions) {
+            Terminal.printError("note: \(notice)")
+        }
+        return store
     }
 }

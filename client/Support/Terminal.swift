@@ -6,6 +6,9 @@ enum Terminal {
     /// Whether standard output is a terminal (so colors and highlights help).
     static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
     static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+    /// Whether to color, embolden and underline: on a terminal, unless `NO_COLOR` is set
+    /// to anything but the empty string (https://no-color.org).
+    static let styled = stdoutIsTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
 
     static func printJSON(_ value: JSONValue) {
         print(CanonicalJSON.string(value))
@@ -27,9 +30,9 @@ enum Terminal {
         FileHandle.standardError.write(Data("\(message)\n".utf8))
     }
 
-    static func bold(_ text: String) -> String { stdoutIsTerminal ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
-    static func dim(_ text: String) -> String { stdoutIsTerminal ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
-    static func highlight(_ text: String) -> String { stdoutIsTerminal ? "\u{1B}[4;33m\(text)\u{1B}[0m" : text }
+    static func bold(_ text: String) -> String { styled ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    static func dim(_ text: String) -> String { styled ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+    static func highlight(_ text: String) -> String { styled ? "\u{1B}[4;33m\(text)\u{1B}[0m" : text }
 
     /// `text` cut to `width` characters with an ellipsis, on one line.
     static func truncate(_ text: String, _ width: Int) -> String {

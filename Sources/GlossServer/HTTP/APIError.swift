@@ -11,6 +11,9 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public var body: ErrorBody
     /// The `Allow` header of a 405.
     var allow: String?
+    /// Answer with `Connection: close` and close the connection after the answer: for a
+    /// request whose body was left unread, so the rest of it is not taken for a next request.
+    var closesConnection = false
 
     public init(_ status: HTTPResponse.Status, _ code: ErrorCode, _ message: String) {
         self.status = status
@@ -28,6 +31,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.glossProtocol] = GlossProtocol.version
         if let allow { headers[.allow] = allow }
+        if closesConnection { headers[.connection] = "close" }
         // Framed explicitly: for some requests (CONNECT) the HTTP layer would otherwise send
         // neither a length nor chunks, and the client could not tell where the answer ends.
         headers[.contentLength] = String(body.utf8.count)
@@ -39,6 +43,14 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     static func invalidJSON(_ message: String) -> APIError { APIError(.badRequest, .invalidJSON, message) }
     static func invalidChange(_ message: String) -> APIError { APIError(.unprocessableContent, .invalidChange, message) }
     static func tooLarge(_ message: String) -> APIError { APIError(.contentTooLarge, .tooLarge, message) }
+
+    /// A 413 for a body over the limit as sent, which the server stops reading: the
+    /// connection closes after the answer (see ``CloseAfterResponse``).
+    static func bodyTooLarge(_ message: String) -> APIError {
+        var error = tooLarge(message)
+        error.closesConnection = true
+        return error
+    }
 
     /// Hummingbird's own errors as JSON refusals; a 404 for a known path with another
     /// method becomes 405 with `Allow`.

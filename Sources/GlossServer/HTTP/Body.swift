@@ -11,7 +11,7 @@ enum Body {
         do {
             buffer = try await request.body.collect(upTo: limits.maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            throw APIError.tooLarge("the request body is over \(limits.maxBodyBytes) bytes; send smaller batches")
+            throw APIError.bodyTooLarge("the request body is over \(limits.maxBodyBytes) bytes; send smaller batches")
         } catch {
             // A body the HTTP layer could not read (broken chunked framing, say).
             throw APIError.badRequest("the request body could not be read (\(error)); send it again as plain or gzip JSON")

@@ -1,4 +1,5 @@
 public import GlossCore
+public import GlossFileModes
 import Foundation
 import GRDB
 
@@ -10,11 +11,23 @@ import GRDB
 public final class SQLiteStorage: Storage {
     let pool: DatabasePool
     public let path: String
+    /// The data folder and its database files that other users could read or write when
+    /// this storage opened them, each tightened (0700, 0600) or left as it was and why.
+    /// Empty when all were private; ``check()`` reports each as a problem.
+    public let loosePermissions: [LoosePermissions]
 
     /// Opens (creating if needed) `gloss.sqlite` in `directory` and applies migrations.
+    ///
+    /// The data holds every corpus, so, as PostgreSQL does with its data directory, a
+    /// folder made here is 0700 and the database files 0600; existing ones open to other
+    /// users are tightened (see ``loosePermissions``).
     public init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        path = (directory as NSString).appendingPathComponent("gloss.sqlite")
+        let path = (directory as NSString).appendingPathComponent("gloss.sqlite")
+        self.path = path
+        try OwnerOnly.createFolder(directory)
+        // Before SQLite opens the database, so the -wal and -shm it makes are 0600 too.
+        loosePermissions = OwnerOnly.tighten([directory, path, path + "-wal", path + "-shm"])
+        _ = try OwnerOnly.createFile(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -40,10 +53,16 @@ public final class SQLiteStorage: Storage {
     /// Copies the whole database into a new file with SQLite's online backup: a
     /// consistent snapshot, taken while servers keep serving.
     public func backup(to file: String) throws {
-        guard !FileManager.default.fileExists(atPath: file) else { throw StorageError.backupExists(file) }
-        let target = try DatabaseQueue(path: file)
-        try pool.backup(to: target)
-        try target.close()
+        // A backup holds what the data folder holds: 0600 from the start, like it.
+        guard try OwnerOnly.createFile(file) else { throw StorageError.backupExists(file) }
+        do {
+            let target = try DatabaseQueue(path: file)
+            try pool.backup(to: target)
+            try target.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: file)
+            throw error
+        }
     }
 
     /// Replaces everything with the contents of a backup made by ``backup(to:)``, brings
@@ -317,9 +336,12 @@ public final class SQLiteStorage: Storage {
     /// Nothing to release: the pool closes with the storage.
     public func shutdown() async {}
 
+    /// Also reports each of ``loosePermissions``: what opening this storage found open
+    /// to other users (and tightened, unless another user owns it).
     public func check() async throws -> [String] {
-        try await pool.read { db in
-            var problems: [String] = []
+        let loose = loosePermissions.map(\.description)
+        return try await pool.read { db in
+            var problems = loose
             for row in try Row.fetchAll(db, sql: "PRAGMA integrity_check") where (row[0] as String?) != "ok" {
                 problems.append("SQLite integrity check: \(row[0] as String? ?? "?")")
             }

@@ -1,4 +1,5 @@
 import GlossCore
+public import GlossFileModes
 public import GRDB
 import Foundation
 
@@ -7,6 +8,10 @@ import Foundation
 ///
 /// Every write goes through one transaction that appends to the log and updates the
 /// derived state together, so a crash leaves either both or neither.
+///
+/// The file holds the remote's bearer token, so it and its `-wal` and `-shm` are created
+/// 0600 (a folder Gloss makes for it, 0700), and opening a store that other users could
+/// read tightens it (see ``loosePermissions``).
 ///
 /// ```swift
 /// let store = try GlossDatabase.create(at: "notes.gloss", name: "ayşe")
@@ -22,18 +27,24 @@ public struct GlossDatabase: Sendable {
     /// Supplies random bits for new ids (the replica's, annotations'); a deterministic
     /// simulation passes a seeded source so that a seed replays exactly.
     let random: @Sendable () -> UInt64
+    /// The store's files (and `-wal`, `-shm`) that other users could read or write when
+    /// ``open(at:clock:random:)`` found them, each tightened to 0600 or left as it was and
+    /// why. Empty when all were private. A front end says so (`gloss` prints one line);
+    /// ``doctor(repair:)`` reports each as a problem.
+    public let loosePermissions: [LoosePermissions]
 
     /// A read-only view of the database, for queries a front end runs itself.
     public var reader: any DatabaseReader { writer }
 
     init(
         writer: any DatabaseWriter, path: String, clock: @escaping @Sendable () -> Int64,
-        random: @escaping @Sendable () -> UInt64
+        random: @escaping @Sendable () -> UInt64, loosePermissions: [LoosePermissions] = []
     ) throws {
         self.writer = writer
         self.path = path
         self.clock = clock
         self.random = random
+        self.loosePermissions = loosePermissions
         try Self.migrator.migrate(writer)
     }
 
@@ -87,9 +98,13 @@ public struct GlossDatabase: Sendable {
         return configuration
     }
 
+    /// The store file and the two SQLite keeps beside it in WAL mode.
+    static func files(of path: String) -> [String] { [path, path + "-wal", path + "-shm"] }
+
     /// Creates a new replica at `path` with a fresh random replica id.
     /// - Parameters:
-    ///   - path: the store file; it must not exist yet. Missing parent folders are made.
+    ///   - path: the store file; it must not exist yet. Missing parent folders are made
+    ///     (mode 0700); the file, and the `-wal` and `-shm` SQLite makes from it, are 0600.
     ///   - name: written as `author` on the annotations this replica makes.
     /// - Throws: ``StoreError/storeExists(path:)`` or ``StoreError/cannotOpen(path:reason:)``.
     public static func create(
@@ -100,34 +115,41 @@ public struct GlossDatabase: Sendable {
         if fileManager.fileExists(atPath: path) { throw StoreError.storeExists(path: path) }
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            if !folder.isEmpty { try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: "cannot create folder \(folder)")
-        }
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration())
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
+            if !folder.isEmpty { try OwnerOnly.createFolder(folder) }
+            // Made 0600 before SQLite opens it: SQLite gives -wal and -shm the same mode.
+            guard try OwnerOnly.createFile(path) else { throw StoreError.storeExists(path: path) }
+        } catch let error as FileModeError {
+            throw StoreError.cannotOpen(path: path, reason: error.description)
         }
         do {
+            let pool: DatabasePool
+            do {
+                pool = try DatabasePool(path: path, configuration: configuration())
+            } catch {
+                throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
+            }
             let store = try GlossDatabase(writer: pool, path: path, clock: clock, random: random)
             try store.initializeReplica(name: name)
             return store
         } catch {
             // Leave nothing half-made behind.
-            for suffix in ["", "-wal", "-shm"] { try? fileManager.removeItem(atPath: path + suffix) }
+            for file in files(of: path) { try? fileManager.removeItem(atPath: file) }
             throw error
         }
     }
 
     /// Opens an existing replica, applying any migrations a newer Gloss added.
+    ///
+    /// A store file, `-wal` or `-shm` that other users could read or write is first made
+    /// 0600 (unless it belongs to another user); ``loosePermissions`` tells what was found.
     /// - Throws: ``StoreError/storeMissing(path:)``, ``StoreError/notAStore(path:)``.
     public static func open(
         at path: String, clock: @escaping @Sendable () -> Int64 = systemClock,
         random: @escaping @Sendable () -> UInt64 = systemRandom
     ) throws -> GlossDatabase {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.storeMissing(path: path) }
+        // Before SQLite opens it, so a -wal or -shm it makes now is 0600 too.
+        let loose = OwnerOnly.tighten(files(of: path))
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration())
@@ -141,7 +163,7 @@ public struct GlossDatabase: Sendable {
             }
             throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
         }
-        return try GlossDatabase(writer: pool, path: path, clock: clock, random: random)
+        return try GlossDatabase(writer: pool, path: path, clock: clock, random: random, loosePermissions: loose)
     }
 
     /// A new replica in memory, for tests and previews.

@@ -1,15 +1,20 @@
 public import GlossCore
+public import GlossFileModes
 import GRDB
 
 /// What `gloss doctor` found.
 public struct DoctorReport: Sendable, Hashable {
     public var changes = 0
     public var entities = 0
-    /// Every difference between the derived tables and a rebuild from the log, and any
-    /// damage to the log itself. Empty when healthy.
+    /// Every file of the store that other users could read or write, then every
+    /// difference between the derived tables and a rebuild from the log, and any damage
+    /// to the log itself. Empty when healthy.
     public var problems: [String] = []
     /// Whether the derived tables were rebuilt in place.
     public var repaired = false
+    /// The store's files that were open to other users when it was opened (each one of
+    /// ``problems`` too): tightened to 0600 by then, unless another user owns them.
+    public var loosePermissions: [LoosePermissions] = []
 
     public var isHealthy: Bool { problems.isEmpty }
 
@@ -17,6 +22,13 @@ public struct DoctorReport: Sendable, Hashable {
         .object([
             "changes": .int(Int64(changes)), "entities": .int(Int64(entities)), "healthy": .bool(isHealthy),
             "problems": .array(problems.map { .string($0) }), "repaired": .bool(repaired),
+            "loose_permissions": .array(
+                loosePermissions.map { found in
+                    .object([
+                        "path": .string(found.path), "mode": .string(LoosePermissions.octal(found.mode)),
+                        "tightened": .bool(found.isTightened),
+                    ])
+                }),
         ])
     }
 }
@@ -85,6 +97,14 @@ extension GlossDatabase {
             try rebuildDerivedState()
             report.repaired = true
         }
+        // Found (and tightened) when the store was opened; the token it holds is the reason.
+        let holdsToken = try remote().map { !$0.token.isEmpty } ?? false
+        report.loosePermissions = loosePermissions
+        report.problems = loosePermissions.map { found in
+            found.isTightened && holdsToken
+                ? "\(found); whoever read it may hold the remote's token: have it revoked and set a new one with 'gloss remote set'"
+                : found.description
+        } + report.problems
         return report
     }
 
