@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GlossCore
+import GlossFileModes
 import Testing
 @testable import GlossStore
 

@@ -1,5 +1,5 @@
 public import Hummingbird
-public import GlossCore
+import GlossCore
 import Foundation
 import Logging
 import HTTPTypes

@@ -53,34 +53,36 @@ public enum ResolveChoice: Sendable, Hashable {
 extension GlossDatabase {
     /// Every entity with open conflicts.
     public func conflicts() throws -> [ConflictEntry] {
-        try read { db in
-            let local = try ReplicaState.load(db).info.id
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT kind, id, conflicts FROM entities WHERE conflicts IS NOT NULL ORDER BY kind, id")
-            return try rows.map { row in
-                let kind = EntityKind(rawValue: row["kind"])!
-                let id: String = row["id"]
-                let frontier = try ChangeLog.frontier(kind: kind, entity: id, db)
-                let authors = try Dictionary(
-                    uniqueKeysWithValues: frontier.dots.map { dot in
-                        (dot, try String.fetchOne(
-                            db, sql: "SELECT author FROM changes WHERE replica = ? AND seq = ?",
-                            arguments: [dot.replica.description, Int64(dot.seq)]))
-                    })
-                let label: String
-                switch kind {
-                case .article: label = try String.fetchOne(db, sql: "SELECT title FROM articles WHERE id = ?", arguments: [id]) ?? ""
-                case .annotation: label = try String.fetchOne(db, sql: "SELECT exact FROM annotations WHERE id = ?", arguments: [id]) ?? ""
-                }
-                return ConflictEntry(
-                    kind: kind, id: id, label: label,
-                    conflicts: EntityConflicts(stored: row["conflicts"]) ?? EntityConflicts(fields: [], deletedBy: []),
-                    versions: frontier.versions.map { version in
-                        SiblingVersion(
-                            dot: version.dot, time: version.timestamp.wallMilliseconds, isDeletion: version.isDeletion,
-                            isLocal: version.dot.replica == local, author: authors[version.dot] ?? nil)
-                    })
+        try read { db in try Self.fetchConflicts(db) }
+    }
+
+    static func fetchConflicts(_ db: Database) throws -> [ConflictEntry] {
+        let local = try ReplicaState.load(db).info.id
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT kind, id, conflicts FROM entities WHERE conflicts IS NOT NULL ORDER BY kind, id")
+        return try rows.map { row in
+            let kind = EntityKind(rawValue: row["kind"])!
+            let id: String = row["id"]
+            let frontier = try ChangeLog.frontier(kind: kind, entity: id, db)
+            let authors = try Dictionary(
+                uniqueKeysWithValues: frontier.dots.map { dot in
+                    (dot, try String.fetchOne(
+                        db, sql: "SELECT author FROM changes WHERE replica = ? AND seq = ?",
+                        arguments: [dot.replica.description, Int64(dot.seq)]))
+                })
+            let label: String
+            switch kind {
+            case .article: label = try String.fetchOne(db, sql: "SELECT title FROM articles WHERE id = ?", arguments: [id]) ?? ""
+            case .annotation: label = try String.fetchOne(db, sql: "SELECT exact FROM annotations WHERE id = ?", arguments: [id]) ?? ""
             }
+            return ConflictEntry(
+                kind: kind, id: id, label: label,
+                conflicts: EntityConflicts(stored: row["conflicts"]) ?? EntityConflicts(fields: [], deletedBy: []),
+                versions: frontier.versions.map { version in
+                    SiblingVersion(
+                        dot: version.dot, time: version.timestamp.wallMilliseconds, isDeletion: version.isDeletion,
+                        isLocal: version.dot.replica == local, author: authors[version.dot] ?? nil)
+                })
         }
     }
 

@@ -32,43 +32,51 @@ extension GlossDatabase {
     /// way, so `irak`, `IRAK`, `ırak` and `İrak` all find "Irak". Every word must occur;
     /// words match as prefixes, so `musul` finds "Musul'un" and `irak` finds "Iraklı".
     public func search(_ query: String, limit: Int = 20) throws -> [SearchHit] {
-        let terms = Self.searchTerms(query)
+        let terms = try Self.searchTermsOrRefuse(query)
+        return try read { db in try Self.fetchSearch(db, terms: terms, limit: limit) }
+    }
+
+    /// The query's folded words; refuses a query without any.
+    static func searchTermsOrRefuse(_ query: String) throws(StoreError) -> [String] {
+        let terms = searchTerms(query)
         guard !terms.isEmpty else { throw StoreError.invalid(.missingField("search words")) }
+        return terms
+    }
+
+    static func fetchSearch(_ db: Database, terms: [String], limit: Int) throws -> [SearchHit] {
         let match = terms.map { "\"\($0)\"*" }.joined(separator: " ")
-        return try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT e.kind, e.id, bm25(search, 4.0, 1.0) AS rank
-                    FROM search JOIN entities e ON e.rowid = search.rowid
-                    WHERE search MATCH ? ORDER BY rank, e.id LIMIT ?
-                    """, arguments: [match, limit])
-            return try rows.compactMap { row -> SearchHit? in
-                let kind = EntityKind(rawValue: row["kind"])!
-                let id: String = row["id"]
-                let rank: Double = row["rank"]
-                switch kind {
-                case .article:
-                    guard let article = try Row.fetchOne(db, sql: "SELECT title, text FROM articles WHERE id = ?", arguments: [id])
-                    else { return nil }
-                    let title: String = article["title"]
-                    let text: String = article["text"]
-                    let (snippet, highlights) = Self.snippet(in: text, terms: terms) ?? Self.snippet(in: title, terms: terms)
-                        ?? (String(title.prefix(120)), [])
-                    return SearchHit(
-                        kind: kind, id: id, articleID: id, title: title, snippet: snippet, highlights: highlights, rank: rank)
-                case .annotation:
-                    guard let note = try Row.fetchOne(
-                        db,
-                        sql: "SELECT n.note, n.article, a.title FROM annotations n JOIN articles a ON a.id = n.article WHERE n.id = ?",
-                        arguments: [id])
-                    else { return nil }
-                    let text: String = note["note"] ?? ""
-                    let (snippet, highlights) = Self.snippet(in: text, terms: terms) ?? (String(text.prefix(120)), [])
-                    return SearchHit(
-                        kind: kind, id: id, articleID: note["article"], title: note["title"], snippet: snippet,
-                        highlights: highlights, rank: rank)
-                }
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT e.kind, e.id, bm25(search, 4.0, 1.0) AS rank
+                FROM search JOIN entities e ON e.rowid = search.rowid
+                WHERE search MATCH ? ORDER BY rank, e.id LIMIT ?
+                """, arguments: [match, limit])
+        return try rows.compactMap { row -> SearchHit? in
+            let kind = EntityKind(rawValue: row["kind"])!
+            let id: String = row["id"]
+            let rank: Double = row["rank"]
+            switch kind {
+            case .article:
+                guard let article = try Row.fetchOne(db, sql: "SELECT title, text FROM articles WHERE id = ?", arguments: [id])
+                else { return nil }
+                let title: String = article["title"]
+                let text: String = article["text"]
+                let (snippet, highlights) = Self.snippet(in: text, terms: terms) ?? Self.snippet(in: title, terms: terms)
+                    ?? (String(title.prefix(120)), [])
+                return SearchHit(
+                    kind: kind, id: id, articleID: id, title: title, snippet: snippet, highlights: highlights, rank: rank)
+            case .annotation:
+                guard let note = try Row.fetchOne(
+                    db,
+                    sql: "SELECT n.note, n.article, a.title FROM annotations n JOIN articles a ON a.id = n.article WHERE n.id = ?",
+                    arguments: [id])
+                else { return nil }
+                let text: String = note["note"] ?? ""
+                let (snippet, highlights) = Self.snippet(in: text, terms: terms) ?? (String(text.prefix(120)), [])
+                return SearchHit(
+                    kind: kind, id: id, articleID: note["article"], title: note["title"], snippet: snippet,
+                    highlights: highlights, rank: rank)
             }
         }
     }

@@ -118,20 +118,22 @@ public enum Timestamps {
 extension GlossDatabase {
     /// Live articles, by date then title; with `tag`, only those carrying it.
     public func articles(tag: String? = nil) throws -> [ArticleRecord] {
-        try read { db in
-            var sql = """
-                SELECT a.id, a.content, e.created_wall, e.modified_wall, e.conflicts,
-                       (SELECT COUNT(*) FROM annotations n WHERE n.article = a.id) AS annotation_count
-                FROM articles a JOIN entities e ON e.kind = 'article' AND e.id = a.id
-                """
-            var arguments: StatementArguments = []
-            if let tag {
-                sql += " WHERE EXISTS (SELECT 1 FROM json_each(a.tags) WHERE json_each.value = ?)"
-                arguments += [tag]
-            }
-            sql += " ORDER BY a.date, a.title, a.id"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.articleRecord)
+        try read { db in try Self.fetchArticles(db, tag: tag) }
+    }
+
+    static func fetchArticles(_ db: Database, tag: String?) throws -> [ArticleRecord] {
+        var sql = """
+            SELECT a.id, a.content, e.created_wall, e.modified_wall, e.conflicts,
+                   (SELECT COUNT(*) FROM annotations n WHERE n.article = a.id) AS annotation_count
+            FROM articles a JOIN entities e ON e.kind = 'article' AND e.id = a.id
+            """
+        var arguments: StatementArguments = []
+        if let tag {
+            sql += " WHERE EXISTS (SELECT 1 FROM json_each(a.tags) WHERE json_each.value = ?)"
+            arguments += [tag]
         }
+        sql += " ORDER BY a.date, a.title, a.id"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.articleRecord)
     }
 
     /// One live article by id or unique prefix.
@@ -167,36 +169,40 @@ extension GlossDatabase {
     public func annotations(
         articleID: String? = nil, tag: String? = nil, label: String? = nil, orphansOnly: Bool = false
     ) throws -> [AnnotationRecord] {
-        try read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let articleID {
-                let (_, id) = try Self.resolveID(articleID, kind: .article, db)
-                conditions.append("n.article = ?")
-                arguments += [id]
-            }
-            if let tag {
-                conditions.append("EXISTS (SELECT 1 FROM json_each(n.tags) WHERE json_each.value = ?)")
-                arguments += [tag]
-            }
-            if let label {
-                conditions.append("n.label = ?")
-                arguments += [label]
-            }
-            if orphansOnly { conditions.append("n.orphaned") }
-            let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.annotationColumns)
-                    FROM annotations n
-                    JOIN articles a ON a.id = n.article
-                    JOIN entities e ON e.kind = 'annotation' AND e.id = n.id
-                    \(whereClause)
-                    ORDER BY a.date, a.title, n.article, n.start, n."end", n.id
-                    """, arguments: arguments)
-            return try rows.map(Self.annotationRecord)
+        try read { db in try Self.fetchAnnotations(db, articleID: articleID, tag: tag, label: label, orphansOnly: orphansOnly) }
+    }
+
+    static func fetchAnnotations(
+        _ db: Database, articleID: String?, tag: String?, label: String?, orphansOnly: Bool
+    ) throws -> [AnnotationRecord] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let articleID {
+            let (_, id) = try Self.resolveID(articleID, kind: .article, db)
+            conditions.append("n.article = ?")
+            arguments += [id]
         }
+        if let tag {
+            conditions.append("EXISTS (SELECT 1 FROM json_each(n.tags) WHERE json_each.value = ?)")
+            arguments += [tag]
+        }
+        if let label {
+            conditions.append("n.label = ?")
+            arguments += [label]
+        }
+        if orphansOnly { conditions.append("n.orphaned") }
+        let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(Self.annotationColumns)
+                FROM annotations n
+                JOIN articles a ON a.id = n.article
+                JOIN entities e ON e.kind = 'annotation' AND e.id = n.id
+                \(whereClause)
+                ORDER BY a.date, a.title, n.article, n.start, n."end", n.id
+                """, arguments: arguments)
+        return try rows.map(Self.annotationRecord)
     }
 
     /// One live annotation by id or unique prefix.

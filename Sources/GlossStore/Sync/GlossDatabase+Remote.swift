@@ -77,13 +77,15 @@ extension GlossDatabase {
 
     /// How many local changes the server has not acknowledged.
     public func unpushedCount() throws -> Int {
-        try read { db in
-            let replica = try ReplicaState.load(db).info.id
-            let pushed = try Self.remote(db)?.pushedSeq ?? 0
-            return try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM changes WHERE replica = ? AND seq > ?",
-                arguments: [replica.description, Int64(pushed)]) ?? 0
-        }
+        try read { db in try Self.unpushedCount(db) }
+    }
+
+    static func unpushedCount(_ db: Database) throws -> Int {
+        let replica = try ReplicaState.load(db).info.id
+        let pushed = try Self.remote(db)?.pushedSeq ?? 0
+        return try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM changes WHERE replica = ? AND seq > ?",
+            arguments: [replica.description, Int64(pushed)]) ?? 0
     }
 
     /// Starts the sync over: every local change is pushed again and everything pulled
