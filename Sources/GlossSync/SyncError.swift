@@ -4,6 +4,10 @@ public import GlossStore
 /// Why a sync failed, written for the person who ran it.
 public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     case noRemote
+    /// The ``TokenStore`` holds no token for the remote.
+    case noToken(url: String, corpus: String)
+    /// The ``TokenStore`` failed to read the token (a locked keychain, say).
+    case tokenUnavailable(reason: String)
     case unreachable(url: String, reason: String)
     case unauthorized(String)
     case corpusNotFound(corpus: String)
@@ -30,6 +34,9 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .noRemote:
             return "no remote is set; run 'gloss remote set URL --corpus NAME --token TOKEN' first"
+        case .noToken(let url, let corpus):
+            return "no token for corpus '\(corpus)' at \(url); set one with 'gloss remote set \(url) --corpus \(corpus) --token TOKEN'"
+        case .tokenUnavailable(let reason): return "cannot read the token: \(reason)"
         case .unreachable(let url, let reason):
             return "cannot reach the server at \(url): \(reason); check that gloss-server runs there, then run 'gloss sync' again"
         case .unauthorized(let message):

@@ -22,6 +22,7 @@ public actor SyncSession {
 
     let store: GlossDatabase
     let options: SyncOptions
+    let tokens: any TokenStore
     let makeTransport: TransportFactory
     private let progressHub = ProgressHub()
     private var busy = false
@@ -31,10 +32,15 @@ public actor SyncSession {
     ///   - store: the replica; its remote (``GlossDatabase/remote()``) says where to sync.
     ///   - options: batch and page sizes, retries and backoff (its `progress` and
     ///     `cancellation` are the session's own).
+    ///   - tokens: where the bearer token is kept; by default, in the replica.
     ///   - makeTransport: the HTTP stack for the remote.
-    public init(store: GlossDatabase, options: SyncOptions = SyncOptions(), makeTransport: @escaping TransportFactory) {
+    public init(
+        store: GlossDatabase, options: SyncOptions = SyncOptions(), tokens: (any TokenStore)? = nil,
+        makeTransport: @escaping TransportFactory
+    ) {
         self.store = store
         self.options = options
+        self.tokens = tokens ?? ReplicaTokenStore(store: store)
         self.makeTransport = makeTransport
     }
 
@@ -169,13 +175,21 @@ public actor SyncSession {
     }
 
     private func makeEngine(wait: Int, cancellation: SyncCancellation) throws(SyncError) -> sending SyncEngine {
-        let remote: RemoteState?
+        let configured: RemoteState?
         do {
-            remote = try store.remote()
+            configured = try store.remote()
         } catch {
             throw .store(error as? StoreError ?? .databaseFailed(reason: "\(error)"))
         }
-        guard let remote else { throw .noRemote }
+        guard var remote = configured else { throw .noRemote }
+        let token: String?
+        do {
+            token = try tokens.token(url: remote.url, corpus: remote.corpus)
+        } catch {
+            throw .tokenUnavailable(reason: "\(error)")
+        }
+        guard let token, !token.isEmpty else { throw .noToken(url: remote.url, corpus: remote.corpus) }
+        remote.token = token
         let transport: any Transport
         do {
             transport = try makeTransport(remote)

@@ -6,6 +6,8 @@ import GRDB
 public struct RemoteState: Sendable, Hashable {
     public var url: String
     public var corpus: String
+    /// The bearer token, when the replica keeps it (the CLI does; an app keeps it in its
+    /// keychain behind GlossSync's `TokenStore` and leaves this empty).
     public var token: String
     /// A CA certificate file to trust for this server, instead of the system's.
     public var cacert: String?
@@ -35,7 +37,9 @@ extension GlossDatabase {
 
     /// Sets the remote. A different server or corpus starts over: everything is pushed
     /// again (the server keeps each change once) and everything pulled from the start.
-    public func setRemote(url: String, corpus: String, token: String, cacert: String?) throws {
+    /// - Parameter token: the bearer token to keep in the replica; empty when it is kept
+    ///   elsewhere (an app's keychain, behind GlossSync's `TokenStore`).
+    public func setRemote(url: String, corpus: String, token: String = "", cacert: String? = nil) throws {
         try write { db in
             let previous = try Self.remote(db)
             let same = previous?.url == url && previous?.corpus == corpus
