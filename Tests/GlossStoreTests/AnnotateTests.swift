@@ -31,7 +31,9 @@ struct AnnotateTests {
         } catch let error as StoreError {
             guard case .quoteAmbiguous(_, let places) = error else { throw error }
             #expect(places.count == 5)
-            #expect(error.description.contains("--occurrence"))
+            // The library says what happened; the CLI adds how to pick one (--occurrence N).
+            #expect(error.description.contains("occurs 5 times"))
+            #expect(!error.description.contains("--"))
         }
         #expect(throws: StoreError.occurrenceOutOfRange(6, count: 5)) {
             try store.annotate(articleID: article, anchor: .quote("Musul", occurrence: 6), fields: .init())

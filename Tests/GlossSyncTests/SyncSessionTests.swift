@@ -220,6 +220,32 @@ struct SyncSessionTests {
     }
 }
 
+/// Tokens kept outside the replica, as an app's keychain keeps them.
+struct MemoryTokens: TokenStore {
+    let tokens: [String: String]
+    func token(url: String, corpus: String) throws -> String? { tokens["\(corpus)@\(url)"] }
+}
+
+@Suite("SyncSession: the token comes from a TokenStore")
+struct TokenStoreTests {
+    @Test func aTokenKeptOutsideTheReplicaSyncs() async throws {
+        try await withGlossServer { url, token in
+            let (store, _) = try SyncFixtures.replica(name: "app")
+            try store.setRemote(url: url, corpus: "news")
+            #expect(try store.remote()?.token == "", "the replica keeps no token")
+            let keychain = MemoryTokens(tokens: ["news@\(url)": token])
+            let session = SyncSession(store: store, tokens: keychain, makeTransport: TransportKind.urlSession.factory)
+            #expect(try await session.sync().pushed == 1)
+
+            // Without a token anywhere, the sync says so before any request.
+            let bare = SyncSession(store: store, makeTransport: TransportKind.urlSession.factory)
+            await #expect(throws: SyncError.noToken(url: url, corpus: "news")) { try await bare.sync() }
+            let empty = SyncSession(store: store, tokens: MemoryTokens(tokens: [:]), makeTransport: TransportKind.urlSession.factory)
+            await #expect(throws: SyncError.noToken(url: url, corpus: "news")) { try await empty.sync() }
+        }
+    }
+}
+
 /// Collects a live sequence until it ends; returns its events, or throws its error.
 func collect(_ sequence: AsyncThrowingStream<SyncSession.LiveEvent, any Error>) async throws -> [SyncSession.LiveEvent] {
     var events: [SyncSession.LiveEvent] = []

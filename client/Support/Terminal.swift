@@ -56,10 +56,3 @@ enum Terminal {
     static func short(_ id: String) -> String { String(id.prefix(10)) }
 }
 
-/// Turns any error into the one line a user reads.
-enum CLIMessage {
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        return text.split(whereSeparator: \.isNewline).joined(separator: "; ")
-    }
-}

@@ -212,7 +212,7 @@ public final class PostgresStorage: Storage {
             ).decode((String, String, String, Int64, String).self) {
                 guard let kind = EntityKind(rawValue: kindName), let id = ReplicaID(replicaName),
                     let json = try? JSONParser.parse(clockText), let clock = VectorClock(json: json)
-                else { continue }
+                else { throw StorageError.corruptRecord("the frontier row of entity \(entity) is unreadable") }
                 let version = Version(dot: Dot(replica: id, seq: UInt64(seq)), clock: clock, timestamp: .zero, content: nil)
                 stored[PushPlan.EntityKey(kind: kind, entity: entity), default: Frontier()].insert(version)
             }

@@ -302,7 +302,7 @@ public final class SQLiteStorage: Storage {
             for row in rows {
                 guard let kind = EntityKind(rawValue: row["kind"]), let replica = ReplicaID(row["replica"] as String),
                     let json = try? JSONParser.parse(row["clock"] as String), let clock = VectorClock(json: json)
-                else { continue }
+                else { throw StorageError.corruptRecord("the frontier row of entity \(row["entity"] as String) is unreadable") }
                 let key = PushPlan.EntityKey(kind: kind, entity: row["entity"])
                 let dot = Dot(replica: replica, seq: UInt64(row["seq"] as Int64))
                 result[key, default: Frontier()].insert(Version(dot: dot, clock: clock, timestamp: .zero, content: nil))

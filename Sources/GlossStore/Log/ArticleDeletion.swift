@@ -21,8 +21,10 @@ enum ArticleDeletion {
                     WHERE n.article = ?
                     """),
             arguments: [article])
-        return clocks.reduce(VectorClock()) { joined, text in
-            guard let json = try? JSONParser.parse(text), let clock = VectorClock(json: json) else { return joined }
+        return try clocks.reduce(VectorClock()) { joined, text in
+            guard let json = try? JSONParser.parse(text), let clock = VectorClock(json: json) else {
+                throw StoreError.logCorrupted("an annotation's clock in the log is unreadable")
+            }
             return joined.joined(with: clock)
         }
     }
@@ -61,10 +63,10 @@ enum ArticleDeletion {
                     WHERE n.article = ?
                     """),
             arguments: [article])
-        let contested = rows.contains { row in
+        let contested = try rows.contains { row in
             guard let replica = ReplicaID(row["replica"] as String), let json = try? JSONParser.parse(row["clock"] as String),
                 let clock = VectorClock(json: json)
-            else { return false }
+            else { throw StoreError.logCorrupted("an annotation's frontier row is unreadable") }
             let dot = Dot(replica: replica, seq: UInt64(row["seq"] as Int64))
             return deletions.contains { deletion in !deletion.clock.contains(dot) && !clock.contains(deletion.dot) }
         }

@@ -47,10 +47,15 @@ enum ChangeLog {
         guard let replacesJSON = try? JSONParser.parse(replacesText), let texts = replacesJSON.stringArrayValue else {
             throw StoreError.logCorrupted("bad replaces in change \(dot)")
         }
+        var replaces: [Dot] = []
+        for text in texts {
+            guard let replaced = Dot(text) else { throw StoreError.logCorrupted("bad replaces in change \(dot)") }
+            replaces.append(replaced)
+        }
         return Change(
             dot: dot, kind: kind, entity: row["entity"], operation: operation, clock: clock,
             timestamp: HybridTimestamp(wallMilliseconds: row["hlc_wall"], counter: UInt32(row["hlc_counter"] as Int64)),
-            replaces: texts.compactMap { Dot($0) }, content: row["content"], author: row["author"])
+            replaces: replaces, content: row["content"], author: row["author"])
     }
 
     /// Every version of one entity, in log order.

@@ -102,7 +102,7 @@ extension GlossDatabase {
         report.loosePermissions = loosePermissions
         report.problems = loosePermissions.map { found in
             found.isTightened && holdsToken
-                ? "\(found); whoever read it may hold the remote's token: have it revoked and set a new one with 'gloss remote set'"
+                ? "\(found); whoever read it may hold the remote's token: have it revoked and set a new one"
                 : found.description
         } + report.problems
         return report

@@ -61,7 +61,7 @@ extension GlossDatabase {
         let rows = try Row.fetchAll(
             db, sql: "SELECT kind, id, conflicts FROM entities WHERE conflicts IS NOT NULL ORDER BY kind, id")
         return try rows.map { row in
-            let kind = EntityKind(rawValue: row["kind"])!
+            let kind = try EntityKind.stored(row["kind"])
             let id: String = row["id"]
             let frontier = try ChangeLog.frontier(kind: kind, entity: id, db)
             let authors = try Dictionary(
@@ -77,7 +77,7 @@ extension GlossDatabase {
             }
             return ConflictEntry(
                 kind: kind, id: id, label: label,
-                conflicts: EntityConflicts(stored: row["conflicts"]) ?? EntityConflicts(fields: [], deletedBy: []),
+                conflicts: try EntityConflicts.read(stored: row["conflicts"]) ?? EntityConflicts(fields: [], deletedBy: []),
                 versions: frontier.versions.map { version in
                     SiblingVersion(
                         dot: version.dot, time: version.timestamp.wallMilliseconds, isDeletion: version.isDeletion,
@@ -142,8 +142,7 @@ extension GlossDatabase {
                     return accepted.first
                 }, overrides: overrides)
             if !ambiguous.isEmpty {
-                throw StoreError.ambiguousSide(
-                    "several other replicas changed \(ambiguous.joined(separator: ", ")); choose one with --pick VERSION (see 'gloss conflicts')")
+                throw StoreError.ambiguousSide(fields: ambiguous)
             }
             guard unresolved.isEmpty else { throw StoreError.unresolvedFields(id: id, fields: unresolved) }
             do throws(ValidationError) {

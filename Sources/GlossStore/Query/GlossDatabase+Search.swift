@@ -53,7 +53,7 @@ extension GlossDatabase {
                 WHERE search MATCH ? ORDER BY rank, e.id LIMIT ?
                 """, arguments: [match, limit])
         return try rows.compactMap { row -> SearchHit? in
-            let kind = EntityKind(rawValue: row["kind"])!
+            let kind = try EntityKind.stored(row["kind"])
             let id: String = row["id"]
             let rank: Double = row["rank"]
             switch kind {

@@ -89,21 +89,32 @@ public struct EntityConflicts: Sendable, Hashable {
         return .object(object)
     }
 
-    /// Reads the stored form written by the materializer.
-    init?(stored: String?) {
-        guard let stored, let json = try? JSONParser.parse(stored) else { return nil }
-        deletedBy = (json["deletedBy"]?.stringArrayValue ?? []).compactMap { Dot($0) }
-        fields = (json["fields"]?.arrayValue ?? []).compactMap { entry in
-            guard let field = entry["field"]?.stringValue, let candidates = entry["candidates"]?.arrayValue else { return nil }
-            return FieldConflict(
-                field: field,
-                candidates: candidates.compactMap { candidate in
-                    guard let from = candidate["from"]?.stringValue, let dot = Dot(from),
-                        let at = candidate["at"]?.stringValue, let time = HybridTimestamp(at)
-                    else { return nil }
-                    return Candidate(value: candidate["value"], origin: dot, timestamp: time)
-                })
+    /// Reads the stored form written by the materializer: `nil` (no conflicts) for a
+    /// missing one; a damaged one is reported, never read as fewer conflicts.
+    static func read(stored: String?) throws(StoreError) -> EntityConflicts? {
+        guard let stored else { return nil }
+        let damaged = StoreError.logCorrupted("an entity's stored conflicts are unreadable; rebuild them with doctor --repair")
+        guard let json = try? JSONParser.parse(stored), let deletedTexts = (json["deletedBy"] ?? .array([])).stringArrayValue,
+            let entries = (json["fields"] ?? .array([])).arrayValue
+        else { throw damaged }
+        var deletedBy: [Dot] = []
+        for text in deletedTexts {
+            guard let dot = Dot(text) else { throw damaged }
+            deletedBy.append(dot)
         }
+        var fields: [FieldConflict] = []
+        for entry in entries {
+            guard let field = entry["field"]?.stringValue, let candidates = entry["candidates"]?.arrayValue else { throw damaged }
+            var read: [Candidate] = []
+            for candidate in candidates {
+                guard let from = candidate["from"]?.stringValue, let dot = Dot(from),
+                    let at = candidate["at"]?.stringValue, let time = HybridTimestamp(at)
+                else { throw damaged }
+                read.append(Candidate(value: candidate["value"], origin: dot, timestamp: time))
+            }
+            fields.append(FieldConflict(field: field, candidates: read))
+        }
+        return EntityConflicts(fields: fields, deletedBy: deletedBy)
     }
 }
 
@@ -157,7 +168,7 @@ extension GlossDatabase {
         return ArticleRecord(
             article: try decode(row["content"]) { content throws(ValidationError) in try Article(id: id, content: content) },
             annotationCount: row["annotation_count"], created: row["created_wall"], modified: row["modified_wall"],
-            conflicts: EntityConflicts(stored: row["conflicts"]))
+            conflicts: try EntityConflicts.read(stored: row["conflicts"]))
     }
 
     /// Live annotations of live articles, in article then text order.
@@ -232,7 +243,7 @@ extension GlossDatabase {
         annotation.target = placed.target
         return AnnotationRecord(
             annotation: annotation, isOrphaned: placed.orphaned, modified: row["modified_wall"],
-            conflicts: EntityConflicts(stored: row["conflicts"]))
+            conflicts: try EntityConflicts.read(stored: row["conflicts"]))
     }
 
     static func decode<T>(_ stored: String, _ make: (EntityContent) throws(ValidationError) -> T) throws -> T {
