@@ -12,18 +12,22 @@ extension Gloss {
             discussion: """
                 Progress goes to stderr; the summary line (pushed, pulled, new conflicts) to stdout. \
                 An interrupted sync resumes where it stopped; nothing is lost or duplicated. \
-                With --watch it keeps syncing until interrupted (Ctrl-C).
+                With --watch it keeps syncing until interrupted (Ctrl-C): a long poll stays open \
+                for the server's changes while local edits (from any gloss process on this \
+                replica) are looked for every 0.2 s and pushed at once; one line per round that moved something; \
+                a server that is down is retried with growing pauses.
 
                 Examples:
                   gloss sync
-                  gloss sync --watch --interval 5
+                  gloss sync --watch
+                  gloss sync --watch --interval 30 --json
                 """)
 
         @Flag(help: "Keep syncing until interrupted.")
         var watch = false
 
-        @Option(help: ArgumentHelp("With --watch: seconds each round waits for new changes on the server.", valueName: "seconds"))
-        var interval = 5
+        @Option(help: ArgumentHelp("With --watch: seconds each long poll waits on the server (1 to 60).", valueName: "seconds"))
+        var interval = 25
 
         @Flag(help: "Push and pull everything again from the start (nothing is duplicated).")
         var full = false
