@@ -131,6 +131,9 @@ public actor SyncSession {
         // Two loops on threads of their own: the long poll, and the pushes of local commits.
         async let pulling: Result<Void, SyncError> = Self.runLoop(cancellation: cancellation, emit: emit) { () throws(SyncError) -> SyncReport? in
             let report = try puller.runPull()
+            // A poll that came back at once with nothing (a server that does not hold long
+            // polls, or one passing over this replica's own push) is not repeated at once.
+            if report.pulled == 0, report.seconds < 0.25, !cancellation.sleep(seconds: 0.25) { throw .cancelled }
             return report.pulled > 0 ? report : nil
         }
         async let pushing: Result<Void, SyncError> = Self.runLoop(cancellation: cancellation, emit: emit) { () throws(SyncError) -> SyncReport? in
