@@ -372,29 +372,3 @@ final class ChaosProxy: @unchecked Sendable {
         }
     }
 }
-
-/// A seeded SplitMix64 generator: the same seed gives the same faults and the same workload.
-struct ChaosRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// `$GLOSS_CHAOS_SEED`, else a fresh random seed.
-    static func seed() -> UInt64 {
-        if let text = ProcessInfo.processInfo.environment["GLOSS_CHAOS_SEED"], let seed = UInt64(text) { return seed }
-        return UInt64.random(in: 1...UInt64(UInt32.max))
-    }
-
-    /// What a failure message says so the run can be replayed.
-    static func replayHint(_ seed: UInt64) -> String {
-        "chaos seed \(seed); replay with GLOSS_CHAOS_SEED=\(seed) swift test --filter ChaosTests"
-    }
-}

@@ -51,13 +51,14 @@ import Testing
     }
 
     @Test func anImportKilledMidwayKeepsWholeBatchesAndResumes() async throws {
+        var (random, hint) = ChaosRandom.crash("CrashTests/anImportKilledMidway")
         try await withTemporaryDirectory { directory in
             let store = try await Store.create(in: directory)
             let total = 5_000
             let file = directory.file("big.jsonl")
             try Self.bigExport(count: total).write(to: file)
             // Kill after a random number of committed batches (progress is printed after each commit).
-            let killAfter = Int.random(in: 1...3) * 1_000
+            let killAfter = Int.random(in: 1...3, using: &random) * 1_000
             let running = try Running(["import", file.path, "--store", store.path], in: directory, name: "import")
             var acknowledged = 0
             let deadline = Date().addingTimeInterval(120)
@@ -71,19 +72,20 @@ import Testing
             }
             running.kill()
             let doctor = try await store.run(["doctor"])
-            #expect(doctor.status == 0, "\(doctor)")
+            #expect(doctor.status == 0, "\(doctor) (killed after \(killAfter); \(hint))")
             let imported = try await store.status()["articles"] as? Int ?? -1
-            #expect(imported >= acknowledged, "acknowledged \(acknowledged) but only \(imported) survived")
-            #expect(imported % 1_000 == 0, "a batch was torn: \(imported) articles")
+            #expect(imported >= acknowledged, "acknowledged \(acknowledged) but only \(imported) survived (\(hint))")
+            #expect(imported % 1_000 == 0, "a batch was torn: \(imported) articles (\(hint))")
             let resumed = try await store.object(["import", file.path])
-            #expect(resumed["unchanged"] as? Int == imported)
-            #expect(resumed["articles"] as? Int == total - imported)
-            #expect(try await store.status()["articles"] as? Int == total)
+            #expect(resumed["unchanged"] as? Int == imported, "\(resumed) (\(hint))")
+            #expect(resumed["articles"] as? Int == total - imported, "\(resumed) (\(hint))")
+            #expect(try await store.status()["articles"] as? Int == total, "\(hint)")
             try await store.ok(["doctor"])
         }
     }
 
     @Test func acknowledgedAnnotationsSurviveKillsOfOtherWriters() async throws {
+        var (random, hint) = ChaosRandom.crash("CrashTests/acknowledgedAnnotationsSurviveKills")
         try await withTemporaryDirectory { directory in
             let (store, article) = try await Store.seeded(in: directory)
             var acknowledged: [String] = []
@@ -93,7 +95,7 @@ import Testing
                      "--store", store.path, "--json"],
                     in: directory, name: "annotate\(round)")
                 if round % 2 == 1 {
-                    try await Task.sleep(for: .microseconds(Int.random(in: 0...40_000)))
+                    try await Task.sleep(for: .microseconds(Int.random(in: 0...40_000, using: &random)))
                     running.kill()
                 } else {
                     running.process.waitUntilExit()
@@ -103,10 +105,11 @@ import Testing
                     acknowledged.append(try #require(object?["id"] as? String))
                 }
             }
-            #expect(acknowledged.count >= 12)
-            try await store.ok(["doctor"])
+            #expect(acknowledged.count >= 12, "\(hint)")
+            let doctor = try await store.run(["doctor"])
+            try #require(doctor.status == 0, "\(doctor) (\(hint))")
             let stored = Set(try await store.objects(["annotations"]).compactMap { $0["id"] as? String })
-            for id in acknowledged { #expect(stored.contains(id), "acknowledged annotation \(id) was lost") }
+            for id in acknowledged { #expect(stored.contains(id), "acknowledged annotation \(id) was lost (\(hint))") }
         }
     }
 }

@@ -19,6 +19,7 @@ extension ScaleOutTests {
 
     @Test(arguments: 1...3)
     func manyPushersAndLongPollingPullersOnThreeServersSeeEveryChangeExactlyOnce(run: Int) async throws {
+        let (random, hint) = ChaosRandom.crash("ScaleOutTests/manyPushersAndLongPollingPullers", "run \(run)")
         try await PostgresDatabase.with { url in
             try await withTemporaryDirectory { directory in
                 let first = try await SyncServer.start(in: directory, postgresURL: url)
@@ -31,7 +32,7 @@ extension ScaleOutTests {
                         in: directory, serveArguments: ["--max-batch-changes", "25"], postgresURL: url, createCorpus: false),
                 ]
                 do {
-                    try await Self.pushAndFollow(servers: servers, run: run, in: directory)
+                    try await Self.pushAndFollow(servers: servers, run: run, random: random, hint: hint, in: directory)
                 } catch {
                     for server in servers { try? await server.stop() }
                     throw error
@@ -41,7 +42,11 @@ extension ScaleOutTests {
         }
     }
 
-    private static func pushAndFollow(servers: [SyncServer], run: Int, in directory: TemporaryDirectory) async throws {
+    /// The followers' page sizes and waits come from `random` (see `follow`); `hint` says how to replay them.
+    private static func pushAndFollow(
+        servers: [SyncServer], run: Int, random: ChaosRandom, hint: String, in directory: TemporaryDirectory
+    ) async throws {
+        var random = random
         var made: [Store] = []
         for index in 0..<pushers {
             made.append(try await Store.replica("p\(index)", user: "u\(index)", server: servers[index % servers.count], in: directory))
@@ -59,10 +64,12 @@ extension ScaleOutTests {
         let token = try await servers[0].token(user: "follower", scope: "read")
         let finish = Finish()
 
+        // Each follower draws from its own generator: they run concurrently.
+        let followerRandom = (0..<4).map { _ in ChaosRandom(seed: random.next()) }
         let followed = try await withThrowingTaskGroup(of: [String]?.self) { group in
             for follower in 0..<3 {
                 group.addTask {
-                    try await follow(servers: servers, token: token, startingWith: follower, finish: finish)
+                    try await follow(servers: servers, token: token, startingWith: follower, finish: finish, random: followerRandom[follower])
                 }
             }
             for (index, store) in stores.enumerated() {
@@ -93,20 +100,20 @@ extension ScaleOutTests {
         }
 
         let expected = 1 + pushers * (1 + annotationsPerPusher) + pushers * rounds * 2
-        #expect(try await servers[0].storedChanges() == expected)
-        let everything = try await follow(servers: [servers[1]], token: token, startingWith: 0, finish: finish)
-        #expect(everything.count == expected && Set(everything).count == expected, "one full read holds every change once")
+        #expect(try await servers[0].storedChanges() == expected, "\(hint)")
+        let everything = try await follow(servers: [servers[1]], token: token, startingWith: 0, finish: finish, random: followerRandom[3])
+        #expect(everything.count == expected && Set(everything).count == expected, "one full read holds every change once (\(hint))")
         #expect(followed.count == 3)
         for (index, dots) in followed.enumerated() {
-            #expect(dots.count == Set(dots).count, "puller \(index) was given \(dots.count - Set(dots).count) changes twice")
+            #expect(dots.count == Set(dots).count, "puller \(index) was given \(dots.count - Set(dots).count) changes twice (\(hint))")
             let missing = Set(everything).subtracting(dots)
-            #expect(missing.isEmpty, "puller \(index) skipped \(missing.count) changes, e.g. \(missing.prefix(3))")
+            #expect(missing.isEmpty, "puller \(index) skipped \(missing.count) changes, e.g. \(missing.prefix(3)) (\(hint))")
         }
 
         for store in stores { try await store.sync() }
         let reference = try await stores[0].export("jsonl")
         for store in stores.dropFirst() {
-            #expect(try await store.export("jsonl") == reference, "every replica converges through any server")
+            #expect(try await store.export("jsonl") == reference, "every replica converges through any server (\(hint))")
         }
         for store in stores { try await store.expectDoctorPasses() }
         #expect(try await servers[0].check().status == 0)
@@ -119,10 +126,13 @@ extension ScaleOutTests {
     }
 
     /// Follows the corpus by its cursor, as a replica does, asking the servers in turn with
-    /// random page sizes, half the time with a 1 s long poll and half the time at once (so
-    /// pages are read in the instants between two pushes' commits); returns every dot it was
-    /// given, in order, once it has read up to the position `finish` names.
-    private static func follow(servers: [SyncServer], token: String, startingWith first: Int, finish: Finish) async throws -> [String] {
+    /// page sizes drawn from `random`, half the time with a 1 s long poll and half the time
+    /// at once (so pages are read in the instants between two pushes' commits); returns
+    /// every dot it was given, in order, once it has read up to the position `finish` names.
+    private static func follow(
+        servers: [SyncServer], token: String, startingWith first: Int, finish: Finish, random: ChaosRandom
+    ) async throws -> [String] {
+        var random = random
         var dots: [String] = []
         var cursor = 0
         var epoch: String?
@@ -133,8 +143,8 @@ extension ScaleOutTests {
             try #require(Date() < deadline, "the follower did not reach the end within 180 s (cursor \(cursor))")
             let server = servers[turn % servers.count]
             turn += 1
-            let wait = Int.random(in: 0...1)
-            let page = try await server.pull(after: cursor, limit: Int.random(in: 3...60), wait: wait, token: token)
+            let wait = Int.random(in: 0...1, using: &random)
+            let page = try await server.pull(after: cursor, limit: Int.random(in: 3...60, using: &random), wait: wait, token: token)
             if let epoch { try #require(page.epoch == epoch, "the epoch changed while following") }
             epoch = page.epoch
             try #require(page.cursor >= cursor, "the cursor went back from \(cursor) to \(page.cursor)")

@@ -40,31 +40,36 @@ import Testing
 
     /// Everything both replicas and the server must agree on once converged.
     /// `corpora`: how many generated corpora of `total` changes were imported in all.
+    /// `hint` says where the kill landed and how to replay it.
     static func expectConverged(
-        _ server: SyncServer, _ a: Store, _ b: Store, corpora: Int = 1, sourceLocation: SourceLocation = #_sourceLocation
+        _ server: SyncServer, _ a: Store, _ b: Store, corpora: Int = 1, hint: String, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         let expected = total * corpora
-        #expect(try await server.storedChanges() == expected, "the server holds another number of changes", sourceLocation: sourceLocation)
+        #expect(
+            try await server.storedChanges() == expected, "the server holds another number of changes (\(hint))", sourceLocation: sourceLocation)
         let check = try await server.check()
-        #expect(check.status == 0, "gloss-server check: \(check)", sourceLocation: sourceLocation)
+        #expect(check.status == 0, "gloss-server check (\(hint)): \(check)", sourceLocation: sourceLocation)
         for store in [a, b] {
             let status = try await store.status()
-            #expect(status["changes"] as? Int == expected, "\(store.path): \(status)", sourceLocation: sourceLocation)
-            #expect(status["articles"] as? Int == articles * corpora, "\(store.path): \(status)", sourceLocation: sourceLocation)
-            #expect(status["annotations"] as? Int == annotations * corpora, "\(store.path): \(status)", sourceLocation: sourceLocation)
-            #expect(status["unpushed"] as? Int == 0, "\(store.path): \(status)", sourceLocation: sourceLocation)
+            #expect(status["changes"] as? Int == expected, "\(store.path) (\(hint)): \(status)", sourceLocation: sourceLocation)
+            #expect(status["articles"] as? Int == articles * corpora, "\(store.path) (\(hint)): \(status)", sourceLocation: sourceLocation)
+            #expect(
+                status["annotations"] as? Int == annotations * corpora, "\(store.path) (\(hint)): \(status)", sourceLocation: sourceLocation)
+            #expect(status["unpushed"] as? Int == 0, "\(store.path) (\(hint)): \(status)", sourceLocation: sourceLocation)
             let log = try await store.log()
             let versions = Set(log.compactMap { $0["version"] as? String })
-            #expect(log.count == expected, "\(store.path): \(log.count) log entries", sourceLocation: sourceLocation)
-            #expect(versions.count == log.count, "\(store.path): duplicated log entries", sourceLocation: sourceLocation)
+            #expect(log.count == expected, "\(store.path) (\(hint)): \(log.count) log entries", sourceLocation: sourceLocation)
+            #expect(versions.count == log.count, "\(store.path) (\(hint)): duplicated log entries", sourceLocation: sourceLocation)
             try await store.expectDoctorPasses(sourceLocation: sourceLocation)
         }
-        #expect(try await a.export("jsonl") == (try await b.export("jsonl")), "A and B export differently", sourceLocation: sourceLocation)
+        #expect(
+            try await a.export("jsonl") == (try await b.export("jsonl")), "A and B export differently (\(hint))", sourceLocation: sourceLocation)
     }
 
     // MARK: 5. The server dies mid-sync
 
     @Test(arguments: SyncBackend.enabled) func aServerKilledMidSyncAndRestartedLosesAndDuplicatesNothing(backend: SyncBackend) async throws {
+        var (random, hint) = ChaosRandom.crash("SyncCrashTests/aServerKilledMidSync", "on \(backend.testDescription)")
         try await withSyncServer(on: backend) { server, directory in
             let corpus = try await generatedCorpus(articles: Self.articles, annotations: Self.annotations, in: directory)
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
@@ -80,16 +85,19 @@ import Testing
             let running = try CrashTests.Running(["sync", "--store", a.path], in: directory, name: "sync-a")
             // A random point: inside the first pushed batch, or shortly after a later batch
             // or page was acknowledged ("sync: pushed N, pulled M" on stderr).
-            let killPoint = [(0, 0), (1_000, 0), (2_000, 0), (3_000, 0), (Self.total, 1_000), (Self.total, 2_000)].randomElement()!
+            let killPoints = [(0, 0), (1_000, 0), (2_000, 0), (3_000, 0), (Self.total, 1_000), (Self.total, 2_000)]
+            let killPoint = killPoints.randomElement(using: &random)!
             let deadline = Date().addingTimeInterval(90)
             while running.process.isRunning, Date() < deadline, killPoint != (0, 0) {
                 if let (pushed, pulled) = Self.progress(running.stderr), pushed >= killPoint.0, pulled >= killPoint.1 { break }
                 try await Task.sleep(for: .milliseconds(5))
             }
-            try await Task.sleep(for: .milliseconds(Int.random(in: killPoint == (0, 0) ? 50...400 : 0...200)))
+            let delay = Int.random(in: killPoint == (0, 0) ? 50...400 : 0...200, using: &random)
+            try await Task.sleep(for: .milliseconds(delay))
             let midSync = running.process.isRunning
             try await server.kill()
-            #expect(midSync, "the sync had already finished when the server was killed (kill point \(killPoint)): \(running.stderr)")
+            let kill = "kill point \(killPoint) + \(delay) ms; \(hint)"
+            #expect(midSync, "the sync had already finished when the server was killed (\(kill)): \(running.stderr)")
             try await server.restart()
 
             // The interrupted sync either rides out the restart with its retries or fails
@@ -97,22 +105,22 @@ import Testing
             try await Self.waitForExit(running)
             if running.process.terminationStatus != 0 {
                 let lines = running.stderr.split(separator: "\n").filter { !$0.hasPrefix("sync: ") }
-                #expect(lines.count == 1 && running.process.terminationStatus == 1, "the interrupted sync: \(running.stderr)")
+                #expect(lines.count == 1 && running.process.terminationStatus == 1, "the interrupted sync (\(kill)): \(running.stderr)")
             }
             let tries = try await Self.syncUntilItSucceeds(a)
-            #expect(tries.last?.status == 0)
-            #expect(try await a.status()["unpushed"] as? Int == 0)
+            #expect(tries.last?.status == 0, "\(kill)")
+            #expect(try await a.status()["unpushed"] as? Int == 0, "\(kill)")
 
             let atB = try await b.sync()
-            #expect(atB["pulled"] as? Int == Self.total, "\(atB)")
-            try await Self.expectConverged(server, a, b, corpora: 2)
+            #expect(atB["pulled"] as? Int == Self.total, "\(atB) (\(kill))")
+            try await Self.expectConverged(server, a, b, corpora: 2, hint: kill)
             // The restarted server never stored more changes than there are.
             let stored = SyncServer.samples("gloss_changes_stored_total", in: try await server.metrics()).first?.value ?? -1
-            #expect(stored >= 0 && stored <= Double(Self.total), "gloss_changes_stored_total after the restart: \(stored)")
+            #expect(stored >= 0 && stored <= Double(Self.total), "gloss_changes_stored_total after the restart: \(stored) (\(kill))")
             // One more sync on each pulls nothing new.
             for store in [a, b] {
                 let report = try await store.sync()
-                #expect(report["pushed"] as? Int == 0 && report["applied"] as? Int == 0, "\(report)")
+                #expect(report["pushed"] as? Int == 0 && report["applied"] as? Int == 0, "\(report) (\(kill))")
             }
         }
     }
@@ -120,6 +128,7 @@ import Testing
     // MARK: 6. The client dies mid-pull
 
     @Test(arguments: SyncBackend.enabled) func aClientKilledMidPullResumesWithoutDuplicates(backend: SyncBackend) async throws {
+        var (random, hint) = ChaosRandom.crash("SyncCrashTests/aClientKilledMidPull", "on \(backend.testDescription)")
         try await withSyncServer(on: backend) { server, directory in
             let corpus = try await generatedCorpus(articles: Self.articles, annotations: Self.annotations, in: directory)
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
@@ -131,7 +140,7 @@ import Testing
             // B pulls everything into a fresh replica; kill it after the first page or two
             // are acknowledged on stderr ("sync: pushed 0, pulled N").
             let running = try CrashTests.Running(["sync", "--store", b.path], in: directory, name: "sync-b")
-            let killAfter = Int.random(in: 1...2) * 1_000
+            let killAfter = Int.random(in: 1...2, using: &random) * 1_000
             var acknowledged = 0
             let deadline = Date().addingTimeInterval(90)
             while running.process.isRunning, Date() < deadline {
@@ -141,24 +150,26 @@ import Testing
                 }
                 try await Task.sleep(for: .milliseconds(5))
             }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...300)))
+            let delay = Int.random(in: 0...300, using: &random)
+            try await Task.sleep(for: .milliseconds(delay))
             let midSync = running.process.isRunning
             running.kill()
-            #expect(midSync, "the sync had already finished when it was killed: \(running.stderr)")
-            #expect(acknowledged >= 1_000, "no page was acknowledged before the kill: \(running.stderr)")
+            let kill = "killed \(delay) ms after \(killAfter) pulled; \(hint)"
+            #expect(midSync, "the sync had already finished when it was killed (\(kill)): \(running.stderr)")
+            #expect(acknowledged >= 1_000, "no page was acknowledged before the kill (\(kill)): \(running.stderr)")
 
             // Every acknowledged page survived, whole pages only, and the replica is sound.
             let afterKill = try #require(try await b.status()["changes"] as? Int)
-            #expect(afterKill >= acknowledged, "acknowledged \(acknowledged) pulled changes but only \(afterKill) survived")
-            #expect(afterKill % 1_000 == 0 || afterKill == Self.total, "a page was torn: \(afterKill) changes")
+            #expect(afterKill >= acknowledged, "acknowledged \(acknowledged) pulled changes but only \(afterKill) survived (\(kill))")
+            #expect(afterKill % 1_000 == 0 || afterKill == Self.total, "a page was torn: \(afterKill) changes (\(kill))")
             try await b.expectDoctorPasses()
 
             // The next sync resumes from the saved cursor: it pulls only what is missing.
             let resumed = try await b.sync()
-            #expect(resumed["pulled"] as? Int == Self.total - afterKill, "\(resumed), \(afterKill) already there")
-            #expect(resumed["applied"] as? Int == Self.total - afterKill, "\(resumed)")
-            #expect(try await b.log().count == (try await server.storedChanges()))
-            try await Self.expectConverged(server, a, b)
+            #expect(resumed["pulled"] as? Int == Self.total - afterKill, "\(resumed), \(afterKill) already there (\(kill))")
+            #expect(resumed["applied"] as? Int == Self.total - afterKill, "\(resumed) (\(kill))")
+            #expect(try await b.log().count == (try await server.storedChanges()), "\(kill)")
+            try await Self.expectConverged(server, a, b, hint: kill)
         }
     }
 }

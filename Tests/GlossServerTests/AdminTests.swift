@@ -6,8 +6,8 @@ import Testing
 
 /// Token revocation and corpus deletion: refused at once afterwards, nothing left behind.
 struct AdminTests {
-    @Test func aRevokedTokenIsRefusedAtOnce() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aRevokedTokenIsRefusedAtOnce(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             #expect(try await client.pull(token: server.ayse).status == .ok)
             let record = try #require(
                 try await server.storage.tokens(corpus: TestServer.corpus).first { $0.user == "ayse" })
@@ -25,8 +25,8 @@ struct AdminTests {
         }
     }
 
-    @Test func deletingACorpusRemovesItsChangesTokensAndReplicas() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func deletingACorpusRemovesItsChangesTokensAndReplicas(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let article = sampleArticle()
             try expectPushed(

@@ -5,8 +5,8 @@ import Testing
 
 /// A pushed clock must tell a history the corpus can have given its replica.
 @Suite struct CausalCheckTests {
-    @Test func aClockNamingChangesTheCorpusDoesNotHoldIsRefusedAndStoresNothing() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aClockNamingChangesTheCorpusDoesNotHoldIsRefusedAndStoresNothing(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var bora = ReplicaLog()
             let article = sampleArticle(0)
             let first = bora.put(article)
@@ -32,8 +32,8 @@ import Testing
         }
     }
 
-    @Test func aClockNamingAReplicaTheCorpusNeverSawIsRefused() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aClockNamingAReplicaTheCorpusNeverSawIsRefused(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var ayse = ReplicaLog()
             let stranger = ReplicaID.random()
             let article = sampleArticle(0)
@@ -51,8 +51,8 @@ import Testing
         }
     }
 
-    @Test func aReplicasClockForAnEntityNeverGoesBackwards() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aReplicasClockForAnEntityNeverGoesBackwards(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var bora = ReplicaLog()
             var ayse = ReplicaLog()
             let article = sampleArticle(0)
@@ -76,8 +76,8 @@ import Testing
         }
     }
 
-    @Test func aFollowUpVersionThatKeepsItsHistoryIsAccepted() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aFollowUpVersionThatKeepsItsHistoryIsAccepted(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var bora = ReplicaLog()
             var ayse = ReplicaLog()
             let article = sampleArticle(0)

@@ -7,8 +7,8 @@ import Testing
 
 /// Concurrent versions, metrics, health, and long polls.
 @Suite struct ConcurrencyAndMetricsTests {
-    @Test func concurrentEditsOfOneAnnotationAreBothStoredAndCounted() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func concurrentEditsOfOneAnnotationAreBothStoredAndCounted(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var ayse = ReplicaLog()
             var bora = ReplicaLog()
             let article = sampleArticle()
@@ -53,8 +53,8 @@ import Testing
         }
     }
 
-    @Test func concurrentPushersGetContiguousPositionsAndNoPullSkipsAChange() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func concurrentPushersGetContiguousPositionsAndNoPullSkipsAChange(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let tokens = [server.ayse, server.bora, server.ayse, server.bora]
             let batches: [(ReplicaID, [Change])] = (0..<4).map { index in
                 var log = ReplicaLog()
@@ -102,8 +102,8 @@ import Testing
         }
     }
 
-    @Test func healthzAndMetricsNeedNoHeaders() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func healthzAndMetricsNeedNoHeaders(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let health = try await client.send(.get, "/v1/healthz", headers: [:])
             #expect(health.status == .ok)
             #expect(try health.json() == ["status": "ok"])
@@ -116,8 +116,8 @@ import Testing
         }
     }
 
-    @Test func aLongPollOnAnEmptyCorpusReturnsAnEmptyPageAfterTheWait() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aLongPollOnAnEmptyCorpusReturnsAnEmptyPageAfterTheWait(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let start = ContinuousClock.now
             let page = try await client.pullPage(token: server.ayse, query: "wait=2")
             let elapsed = ContinuousClock.now - start
@@ -128,8 +128,8 @@ import Testing
         }
     }
 
-    @Test func aLongPollReturnsAChangePushedWhileItWaits() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aLongPollReturnsAChangePushedWhileItWaits(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let change = log.put(sampleArticle())
             async let waiting = client.pullPage(token: server.reader, query: "after=0&wait=60")
@@ -147,8 +147,8 @@ import Testing
         }
     }
 
-    @Test func aLongPollWithSomethingToSendAnswersAtOnce() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aLongPollWithSomethingToSendAnswersAtOnce(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let change = log.put(sampleArticle())
             try expectPushed(try await client.push(token: server.ayse, replica: log.replica, changes: [change]), stored: 1, duplicates: 0, maxSeq: 1)

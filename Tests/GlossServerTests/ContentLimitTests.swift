@@ -5,14 +5,14 @@ import Testing
 
 /// Strings in pushed content are bounded, by the defaults or by the server's configuration.
 @Suite struct ContentLimitTests {
-    @Test func stringsOverTheConfiguredLimitsAreRefusedNamingTheField() async throws {
+    @Test(arguments: TestBackend.enabled) func stringsOverTheConfiguredLimitsAreRefusedNamingTheField(backend: TestBackend) async throws {
         var limits = Limits()
         limits.content.note = 10
         limits.content.quote = 4
         limits.content.field = 40
         limits.content.tags = 2
         limits.content.text = 200
-        try await TestServer.with(limits: limits) { server, client in
+        try await TestServer.with(backend: backend, limits: limits) { server, client in
             var log = ReplicaLog()
             let article = sampleArticle(0)
             var shortArticle = article
@@ -51,8 +51,8 @@ import Testing
         }
     }
 
-    @Test func theDefaultLimitsHoldWithoutConfiguration() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func theDefaultLimitsHoldWithoutConfiguration(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let article = sampleArticle(0)
             var content = try sampleAnnotation(on: article).content

@@ -8,8 +8,8 @@ import Testing
     static let corpusURI = "/v1/corpora/\(TestServer.corpus)"
     static let tokensURI = corpusURI + "/tokens"
 
-    @Test func anyTokenOfTheCorpusSeesItsSummaryAndItsOwnScope() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func anyTokenOfTheCorpusSeesItsSummaryAndItsOwnScope(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             try expectPushed(
                 try await client.push(token: server.ayse, replica: log.replica, changes: [log.put(sampleArticle(0)), log.put(sampleArticle(1))]),
@@ -29,8 +29,8 @@ import Testing
         }
     }
 
-    @Test func onlyAdminTokensManageTokensAndNeverSeeSecrets() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func onlyAdminTokensManageTokensAndNeverSeeSecrets(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             for token in [server.reader, server.ayse] {
                 expectRefused(try await client.send(.get, Self.tokensURI, headers: syncHeaders(token: token)), .forbidden, "forbidden")
                 let create = try await client.send(
@@ -51,8 +51,8 @@ import Testing
         }
     }
 
-    @Test func anAdminCreatesAReadTokenThatPullsButCannotPushAndRevokesIt() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func anAdminCreatesAReadTokenThatPullsButCannotPushAndRevokesIt(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let created = try await client.send(
                 .post, Self.tokensURI, headers: syncHeaders(token: server.admin), body: Array(#"{"user":"eren","scope":"read"}"#.utf8))
             #expect(created.status == .created, "\(created.text)")
@@ -81,8 +81,8 @@ import Testing
         }
     }
 
-    @Test func badTokenRequestsAreRefusedAndCreateNothing() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func badTokenRequestsAreRefusedAndCreateNothing(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let before = try await server.storage.tokens(corpus: nil)
             let bodies = [#"{"scope":"read"}"#, #"{"user":"eren","scope":"root"}"#, #"{"user":"eren","scope":1}"#, #"{"user":7}"#, "[]"]
             for body in bodies {
@@ -99,8 +99,8 @@ import Testing
         }
     }
 
-    @Test func deletingACorpusNeedsAnAdminTokenAndItsNameAsConfirmation() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func deletingACorpusNeedsAnAdminTokenAndItsNameAsConfirmation(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             try expectPushed(try await client.push(token: server.ayse, replica: log.replica, changes: [log.put(sampleArticle(0))]), stored: 1, duplicates: 0, maxSeq: 1)
 

@@ -10,8 +10,8 @@ import Testing
         return try #require(try answer.json()["epoch"]?.stringValue)
     }
 
-    @Test func pagesCarryAStableEpochPerCorpusUntilItIsRenewed() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func pagesCarryAStableEpochPerCorpusUntilItIsRenewed(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let news = try await Self.epoch(client, token: server.ayse)
             #expect(news.count == 32 && news.allSatisfy(\.isHexDigit))
             #expect(try await Self.epoch(client, token: server.reader) == news, "stable across requests and tokens")

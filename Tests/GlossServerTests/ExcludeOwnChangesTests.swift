@@ -8,8 +8,8 @@ import Testing
 /// `exclude=REPLICA` on a pull: the puller's own changes are passed over (it holds them),
 /// the cursor still moves past them, and a page never scans without bound.
 @Suite struct ExcludeOwnChangesTests {
-    @Test func aPullPassesOverThePullersOwnChangesButItsCursorMovesPastThem() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aPullPassesOverThePullersOwnChangesButItsCursorMovesPastThem(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var mine = ReplicaLog()
             var theirs = ReplicaLog()
             // Positions 1–3 mine, 4–5 theirs, 6 mine.
@@ -43,8 +43,8 @@ import Testing
         }
     }
 
-    @Test func aPageScansAtMostTenTimesItsLimitOfTheExcludedReplicasChanges() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aPageScansAtMostTenTimesItsLimitOfTheExcludedReplicasChanges(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var mine = ReplicaLog()
             var theirs = ReplicaLog()
             let own = (0..<25).map { mine.put(sampleArticle($0)) }
@@ -68,8 +68,8 @@ import Testing
         }
     }
 
-    @Test func aLongPollAnswersWhenOnlyThePullersOwnChangesArrive() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aLongPollAnswersWhenOnlyThePullersOwnChangesArrive(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var mine = ReplicaLog()
             let change = mine.put(sampleArticle())
             async let polled = client.pullPage(token: server.ayse, query: "after=0&wait=60&exclude=\(mine.replica)")
@@ -84,9 +84,11 @@ import Testing
         }
     }
 
-    @Test(arguments: ["", "abc", "3jqqwbkm4hpq50a2a38a1ggfdt", "3JQQWBKM4HPQ50A2A38A1GGFD%21", "3JQQWBKM4HPQ50A2A38A1GGFDTX", "ZZZZZZZZZZZZZZZZZZZZZZZZZZ"])
-    func anExcludeThatIsNotAReplicaIDIsRefused(value: String) async throws {
-        try await TestServer.with { server, client in
+    @Test(
+        arguments: TestBackend.enabled,
+        ["", "abc", "3jqqwbkm4hpq50a2a38a1ggfdt", "3JQQWBKM4HPQ50A2A38A1GGFD%21", "3JQQWBKM4HPQ50A2A38A1GGFDTX", "ZZZZZZZZZZZZZZZZZZZZZZZZZZ"])
+    func anExcludeThatIsNotAReplicaIDIsRefused(backend: TestBackend, value: String) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             expectRefused(try await client.pull(token: server.ayse, query: "exclude=\(value)"), .badRequest, "bad_request")
         }
     }

@@ -7,8 +7,8 @@ import Testing
 
 /// gzip both ways, and the limits that keep a compressed body from costing unbounded memory.
 @Suite struct GzipTests {
-    @Test func aGzipCompressedPushIsAccepted() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aGzipCompressedPushIsAccepted(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let article = sampleArticle()
             let changes = [log.put(article), log.put(try sampleAnnotation(on: article))]
@@ -27,8 +27,8 @@ import Testing
         }
     }
 
-    @Test func aLargePullPageIsGzippedWhenTheClientAcceptsIt() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aLargePullPageIsGzippedWhenTheClientAcceptsIt(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let changes = (0..<20).map { log.put(sampleArticle($0)) }
             try expectPushed(try await client.push(token: server.ayse, replica: log.replica, changes: changes), stored: 20, duplicates: 0, maxSeq: 20)
@@ -57,8 +57,8 @@ import Testing
         }
     }
 
-    @Test func aGzipBombIsTooLarge() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aGzipBombIsTooLarge(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             // 80 MiB of zeros, compressed to well under the 16 MiB body limit.
             let bomb = try Gzip.compressedZeros(count: 80 * 1024 * 1024, in: server.directory)
             #expect(bomb.count < 1024 * 1024)
@@ -71,10 +71,10 @@ import Testing
 
     /// The same at a small scale, with a valid push: a body that decompresses to more
     /// than `maxDecompressedBytes` is refused whatever it holds, and nothing is stored.
-    @Test func aValidBodyDecompressingToOverTheLimitIsTooLarge() async throws {
+    @Test(arguments: TestBackend.enabled) func aValidBodyDecompressingToOverTheLimitIsTooLarge(backend: TestBackend) async throws {
         var limits = Limits()
         limits.maxDecompressedBytes = 64 * 1024
-        try await TestServer.with(limits: limits) { server, client in
+        try await TestServer.with(backend: backend, limits: limits) { server, client in
             var log = ReplicaLog()
             let change = log.put(sampleArticle())
             // An unknown top-level member pads the body to 80 KiB (1.25 × the limit).
@@ -96,8 +96,8 @@ import Testing
         }
     }
 
-    @Test func anUnsupportedContentEncodingIsRefused() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func anUnsupportedContentEncodingIsRefused(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let body = Array(pushBody(replica: log.replica, changes: [log.put(sampleArticle())]).utf8)
             for encoding in ["br", "deflate", "compress"] {
@@ -109,8 +109,8 @@ import Testing
         }
     }
 
-    @Test func aBodyThatClaimsGzipButIsNotIsABadRequest() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aBodyThatClaimsGzipButIsNotIsABadRequest(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let body = Array(pushBody(replica: log.replica, changes: [log.put(sampleArticle())]).utf8)
             let headers = syncHeaders(token: server.ayse, extra: [(.contentEncoding, "gzip")])

@@ -7,8 +7,8 @@ import Testing
 
 /// Push and pull: round trips, paging, idempotence, seq gaps and replica ownership.
 @Suite struct PushPullTests {
-    @Test func pushThenPullRoundTripsEveryChangeWithTheTokensUserAsAuthor() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func pushThenPullRoundTripsEveryChangeWithTheTokensUserAsAuthor(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let article = sampleArticle()
             let annotation = try sampleAnnotation(on: article, start: 0, end: 5)
@@ -49,8 +49,8 @@ import Testing
         }
     }
 
-    @Test func pullPagesAreBoundedByLimitAndMoreHoldsUntilTheEnd() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func pullPagesAreBoundedByLimitAndMoreHoldsUntilTheEnd(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var first = ReplicaLog()
             var second = ReplicaLog()
             let firstChanges = (0..<4).map { first.put(sampleArticle($0)) }
@@ -95,11 +95,11 @@ import Testing
         }
     }
 
-    @Test func pullPagesAreBoundedByBytesButAlwaysHoldOneChange() async throws {
+    @Test(arguments: TestBackend.enabled) func pullPagesAreBoundedByBytesButAlwaysHoldOneChange(backend: TestBackend) async throws {
         var limits = Limits()
         limits.pageBytes = 2_000
         let pageBytes = limits.pageBytes
-        try await TestServer.with(limits: limits) { server, client in
+        try await TestServer.with(backend: backend, limits: limits) { server, client in
             var log = ReplicaLog()
             let small = (0..<6).map { log.put(sampleArticle($0)) }
             let huge = log.put(sampleArticle(6, extraText: String(repeating: " Musul.", count: 500)))
@@ -123,8 +123,8 @@ import Testing
         }
     }
 
-    @Test func unknownContentFieldsArePassedOnUnchanged() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func unknownContentFieldsArePassedOnUnchanged(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let future: JSONValue = ["nested": ["list": [1, .double(2.5), "üç", true, .null]], "ölçü": "değer"]
             let article = Article(title: "Başlık", date: "2016-12", text: "Gelecekten bir alan.", otherFields: ["x-future": future])
@@ -137,8 +137,8 @@ import Testing
         }
     }
 
-    @Test func pullRefusesBadQueryParameters() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func pullRefusesBadQueryParameters(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             for query in ["limit=0", "limit=10001", "limit=abc", "after=-1", "after=x", "wait=61", "wait=-1"] {
                 let answer = try await client.pull(token: server.ayse, query: query)
                 expectRefused(answer, .badRequest, "bad_request")
@@ -146,8 +146,8 @@ import Testing
         }
     }
 
-    @Test func pushingTheSameBatchTwiceStoresItOnce() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func pushingTheSameBatchTwiceStoresItOnce(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let changes = (0..<3).map { log.put(sampleArticle($0)) }
             let body = pushBody(replica: log.replica, changes: changes)
@@ -168,8 +168,8 @@ import Testing
         }
     }
 
-    @Test func aSeqGapIsRefusedSayingWhichSeqIsExpected() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aSeqGapIsRefusedSayingWhichSeqIsExpected(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let changes = (0..<4).map { log.put(sampleArticle($0)) }
 
@@ -202,8 +202,8 @@ import Testing
         }
     }
 
-    @Test func aReplicaBelongsToTheUserWhoFirstPushedIt() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aReplicaBelongsToTheUserWhoFirstPushedIt(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let first = log.put(sampleArticle(0))
             let second = log.put(sampleArticle(1))
@@ -225,8 +225,8 @@ import Testing
         }
     }
 
-    @Test func aBatchHoldingAnotherReplicasDotIsForbidden() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aBatchHoldingAnotherReplicasDotIsForbidden(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var mine = ReplicaLog()
             var theirs = ReplicaLog()
             let own = mine.put(sampleArticle(0))

@@ -6,8 +6,8 @@ import Testing
 /// Refusals the black-box fuzz suite (scripts/fuzz) found missing or malformed; each is
 /// kept here as a regression test.
 @Suite struct RefusalTests {
-    @Test func aStoredDotPushedAgainWithOtherContentsIsAConflictAndChangesNothing() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aStoredDotPushedAgainWithOtherContentsIsAConflictAndChangesNothing(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let article = sampleArticle(0)
             let annotation = try sampleAnnotation(on: article, note: "ilk")
@@ -37,8 +37,8 @@ import Testing
         }
     }
 
-    @Test func aPushToACorpusDeletedAfterItsTokenWasCheckedIsUnknownNotAFault() async throws {
-        try await TestServer.with { server, _ in
+    @Test(arguments: TestBackend.enabled) func aPushToACorpusDeletedAfterItsTokenWasCheckedIsUnknownNotAFault(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, _ in
             let grant = try #require(try await server.storage.grant(forTokenHash: Tokens.hash(server.ayse)))
             _ = try await server.storage.deleteCorpus(name: TestServer.corpus)
             var log = ReplicaLog()
@@ -51,8 +51,8 @@ import Testing
         }
     }
 
-    @Test func unknownRoutesAndMethodsGetJSONRefusals() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func unknownRoutesAndMethodsGetJSONRefusals(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let unknown = try await client.send(.get, "/nope", headers: syncHeaders(token: server.ayse))
             expectRefused(unknown, .notFound, "not_found")
 
@@ -67,8 +67,8 @@ import Testing
         }
     }
 
-    @Test func theBearerSchemeIsCaseInsensitive() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func theBearerSchemeIsCaseInsensitive(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var headers = syncHeaders(token: nil)
             headers[.authorization] = "bearer \(server.reader)"
             #expect(try await client.send(.get, changesURI(), headers: headers).status == .ok)

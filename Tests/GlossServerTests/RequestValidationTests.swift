@@ -7,8 +7,8 @@ import Testing
 
 /// Refusals before anything is stored: protocol version, tokens, scopes, and bodies.
 @Suite struct RequestValidationTests {
-    @Test func aMissingOrOtherProtocolVersionIsRefused() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aMissingOrOtherProtocolVersionIsRefused(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let body = Array(pushBody(replica: log.replica, changes: [log.put(sampleArticle())]).utf8)
             for version in [nil, "2", "0", ""] as [String?] {
@@ -23,8 +23,8 @@ import Testing
         }
     }
 
-    @Test func aMissingOrInvalidBearerTokenIsUnauthorized() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aMissingOrInvalidBearerTokenIsUnauthorized(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let body = Array(pushBody(replica: log.replica, changes: [log.put(sampleArticle())]).utf8)
             var cases: [HTTPFields] = [syncHeaders(token: nil), syncHeaders(token: Tokens.generate()), syncHeaders(token: "")]
@@ -42,8 +42,8 @@ import Testing
         }
     }
 
-    @Test func aTokenForAnotherCorpusGetsTheSameNotFoundAsAnUnknownCorpus() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aTokenForAnotherCorpusGetsTheSameNotFoundAsAnUnknownCorpus(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let change = log.put(sampleArticle())
             let body = pushBody(replica: log.replica, changes: [change])
@@ -74,8 +74,8 @@ import Testing
         }
     }
 
-    @Test func aReadTokenMayPullButNotPush() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aReadTokenMayPullButNotPush(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let first = log.put(sampleArticle(0))
             try expectPushed(try await client.push(token: server.ayse, replica: log.replica, changes: [first]), stored: 1, duplicates: 0, maxSeq: 1)
@@ -89,8 +89,8 @@ import Testing
         }
     }
 
-    @Test func bodiesThatAreNotJSONAreRefused() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func bodiesThatAreNotJSONAreRefused(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             for body in ["not json", "{\"replica\":", "", "{\"changes\":[]} trailing"] {
                 expectRefused(try await client.push(token: server.ayse, body: body), .badRequest, "invalid_json")
             }
@@ -106,8 +106,8 @@ import Testing
         }
     }
 
-    @Test func jsonNestedDeeperThan32IsRefused() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func jsonNestedDeeperThan32IsRefused(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let replica = ReplicaID.random()
             // The body object is level 1; 31 arrays inside it make 32 levels, 32 make 33.
             func body(arrays: Int) -> String {
@@ -124,8 +124,8 @@ import Testing
         }
     }
 
-    @Test func bodiesOfTheWrongShapeAreBadRequests() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func bodiesOfTheWrongShapeAreBadRequests(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let wire = log.put(sampleArticle()).jsonString
             let bodies = [
@@ -144,8 +144,8 @@ import Testing
         }
     }
 
-    @Test func aChangeWithABadFieldIsAnInvalidChangeAndNothingOfItsBatchIsStored() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aChangeWithABadFieldIsAnInvalidChangeAndNothingOfItsBatchIsStored(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let article = sampleArticle()
             let good = log.put(article)
@@ -216,10 +216,10 @@ import Testing
         }
     }
 
-    @Test func aBatchOverTheChangeLimitIsTooLarge() async throws {
+    @Test(arguments: TestBackend.enabled) func aBatchOverTheChangeLimitIsTooLarge(backend: TestBackend) async throws {
         var limits = Limits()
         limits.maxBatchChanges = 3
-        try await TestServer.with(limits: limits) { server, client in
+        try await TestServer.with(backend: backend, limits: limits) { server, client in
             var log = ReplicaLog()
             let changes = (0..<4).map { log.put(sampleArticle($0)) }
             let answer = try await client.push(token: server.ayse, replica: log.replica, changes: changes)
@@ -232,10 +232,10 @@ import Testing
         }
     }
 
-    @Test func aBodyOverTheByteLimitIsTooLarge() async throws {
+    @Test(arguments: TestBackend.enabled) func aBodyOverTheByteLimitIsTooLarge(backend: TestBackend) async throws {
         var limits = Limits()
         limits.maxBodyBytes = 4_096
-        try await TestServer.with(limits: limits) { server, client in
+        try await TestServer.with(backend: backend, limits: limits) { server, client in
             var log = ReplicaLog()
             let big = log.put(sampleArticle(0, extraText: String(repeating: " Musul.", count: 1_000)))
             let answer = try await client.push(token: server.ayse, replica: log.replica, changes: [big])
@@ -247,8 +247,8 @@ import Testing
     }
 
     /// protocol.md: "Answers carry the header too" — refusals are answers as well.
-    @Test func everyCorpusAnswerCarriesTheProtocolHeader() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func everyCorpusAnswerCarriesTheProtocolHeader(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let ok = try await client.push(token: server.ayse, replica: log.replica, changes: [log.put(sampleArticle())])
             #expect(ok.status == .ok)

@@ -9,11 +9,12 @@ import Testing
 
 // MARK: - A server per test
 
-/// One test's server: its own storage (a fresh SQLite database in a temporary directory,
-/// and, when `GLOSS_TEST_POSTGRES_URL` is set, also a fresh PostgreSQL database: every test
-/// runs once per backend), a corpus `news` and tokens for it (write tokens of `ayse` and
-/// `bora`, a read token of `cem`, an admin token of `deniz`), and a second corpus
-/// `sports` with a write token of `ayse` and an admin token of `deniz`.
+/// One test's server: its own storage on one backend (a fresh SQLite database in a
+/// temporary directory, or a fresh PostgreSQL database; tests take `TestBackend.enabled` as
+/// arguments, so each runs once per backend and a failure names it), a corpus `news` and
+/// tokens for it (write tokens of `ayse` and `bora`, a read token of `cem`, an admin token
+/// of `deniz`), and a second corpus `sports` with a write token of `ayse` and an admin
+/// token of `deniz`.
 struct TestServer: Sendable {
     /// Scratch files of the test (and the SQLite database).
     let directory: URL
@@ -35,19 +36,8 @@ struct TestServer: Sendable {
     let admin: String
     let sportsAdmin: String
 
-    /// Runs `body` against a fresh server on each backend and cleans up afterwards.
+    /// Runs `body` against a fresh server on `backend` and cleans up afterwards.
     @discardableResult
-    static func with<T: Sendable>(
-        limits: Limits = .default,
-        _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> T
-    ) async throws -> T {
-        var result: T?
-        for backend in TestBackend.enabled {
-            result = try await with(backend: backend, limits: limits, body)
-        }
-        return result!
-    }
-
     static func with<T: Sendable>(
         backend: TestBackend, limits: Limits = .default,
         _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> T

@@ -7,8 +7,8 @@ import Testing
 
 /// The storage through its own API (on each backend, see TestBackend).
 @Suite struct StorageTests {
-    @Test func checkFindsNothingWrongWithAHealthyStore() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func checkFindsNothingWrongWithAHealthyStore(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             #expect(try await server.storage.check() == [], "a new store")
 
             var ayse = ReplicaLog()
@@ -45,8 +45,8 @@ import Testing
         }
     }
 
-    @Test func corpusAndUserNamesAreValidated() async throws {
-        try await TestServer.with { server, _ in
+    @Test(arguments: TestBackend.enabled) func corpusAndUserNamesAreValidated(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, _ in
             let storage = server.storage
             for name in ["bad name", "", String(repeating: "a", count: 65), "a/b", "çay", "news\n", "../x"] {
                 await #expect(throws: StorageError.invalidName(name), "corpus name \(name.debugDescription)") {
@@ -73,8 +73,8 @@ import Testing
         }
     }
 
-    @Test func tokensAreStoredOnlyAsTheirHash() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func tokensAreStoredOnlyAsTheirHash(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let token = Tokens.generate()
             #expect(token.hasPrefix("gloss_") && token.count == 6 + 64)
             #expect(Tokens.generate() != token)

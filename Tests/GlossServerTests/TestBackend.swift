@@ -6,12 +6,14 @@ import Testing
 
 /// The storage backends the server tests run against: SQLite always, PostgreSQL when
 /// `GLOSS_TEST_POSTGRES_URL` names a database whose role may create databases
-/// (`.ci/run` sets it; see the README).
-enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible {
+/// (`.ci/run` sets it; see the README). Tests take `enabled` as their arguments, so each
+/// backend is its own test case and a failure names it ("sqlite" or "postgres").
+enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible, CustomTestStringConvertible {
     case sqlite
     case postgres
 
     var description: String { rawValue }
+    var testDescription: String { rawValue }
 
     /// `postgres://…` of a database to connect to for creating each test's own database.
     static let postgresURL: String? = {

@@ -19,7 +19,7 @@ import Testing
         return Array(parts[0].utf8) + noteBytes + Array(parts[1].utf8)
     }
 
-    @Test(arguments: [
+    @Test(arguments: TestBackend.enabled, [
         ("a lone continuation byte", [0x80] as [UInt8]),
         ("a truncated sequence", [0xC3]),
         ("an invalid byte", [0xFF]),
@@ -28,8 +28,9 @@ import Testing
         ("a code point above U+10FFFF", [0xF4, 0x90, 0x80, 0x80]),
         ("an escaped lone surrogate", Array(#"\ud800"#.utf8)),
     ])
-    func invalidUTF8IsUnreadableJSON(_ name: String, _ bytes: [UInt8]) async throws {
-        try await TestServer.with { server, client in
+    func invalidUTF8IsUnreadableJSON(backend: TestBackend, invalid: (name: String, bytes: [UInt8])) async throws {
+        let (name, bytes) = invalid
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let body = try Self.body(&log, noteBytes: Array("Musul ".utf8) + bytes + Array(" şehri".utf8))
             let answer = try await client.send(.post, changesURI(), headers: syncHeaders(token: server.ayse), body: body)
@@ -38,8 +39,8 @@ import Testing
         }
     }
 
-    @Test func nonNFCTextIsInvalidContent() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func nonNFCTextIsInvalidContent(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             // "ş" as s + combining cedilla: valid UTF-8, not NFC.
             let decomposed = Array("Mu\u{0073}\u{0327}ul".utf8)

@@ -47,10 +47,71 @@ struct SearchTests {
         #expect(throws: StoreError.self) { try store.search("  ,, ") }
     }
 
+    /// A small corpus for the literal queries: two articles, a note and four articles
+    /// that match none of the queries (so every word's IDF, and the ranking, is positive).
+    struct LiteralCorpus {
+        let store: GlossDatabase
+        /// "Irak ordusu Musul'a ilerliyor": irak, or…, musul in its title and text.
+        let march: String
+        /// "Near and far": near, and, not, irak in its text only; no musul.
+        let far: String
+        /// The note "Musul notu: Irak ordusu" on `march`: musul, not…, irak, or…; no and, no near.
+        let note: String
+
+        init() throws {
+            store = try GlossDatabase.inMemory()
+            let march = Article(title: "Irak ordusu Musul'a ilerliyor", text: "Irak ordusu Musul'a ilerliyor. Ordu şehre yaklaştı.")
+            let far = Article(title: "Near and far", text: "Near and far: on Irak, not on Syria.")
+            let others = [
+                ("Hava durumu", "Güneşli bir gün, rüzgar hafif esiyor."), ("Ekonomi", "Borsa bugün yükseldi, dolar düştü."),
+                ("Spor", "Takım maçı kazandı."), ("Kültür", "Yeni sergi açıldı."),
+            ].map { Article(title: $0.0, text: "\($0.0)\n\n\($0.1)") }
+            _ = try store.importItems(([march, far] + others).map { .article($0, authoritative: false) })
+            note = try store.annotate(articleID: march.id, anchor: .range(start: 0, end: 4), fields: .init(note: "Musul notu: Irak ordusu")).id
+            (self.march, self.far) = (march.id, far.id)
+        }
+    }
+
+    /// FTS5 syntax in a query (quotes, AND/OR/NOT/NEAR, `*`, `^`, `+`, parentheses, column
+    /// filters) is neither an operator nor an error: the query means its words, each of
+    /// which must occur as a word's prefix (`or` finds "ordusu", `not` finds "notu").
+    /// Ranking: titles weigh 4×; between hits in text only, the shorter text comes first.
     @Test func queriesWithSearchSyntaxAreTakenLiterally() throws {
-        let (store, _) = try Fixtures.storeWithSeed()
-        for query in ["\"Irak", "Irak OR", "NEAR(irak", "irak*", "-irak", "irak AND (musul"] {
-            _ = try store.search(query)
+        let corpus = try LiteralCorpus()
+        let (march, far, note) = (corpus.march, corpus.far, corpus.note)
+        // query, the words it means, what it finds, best first.
+        let cases: [(query: String, words: String, expected: [String])] = [
+            ("\"Irak", "irak", [march, note, far]),
+            ("irak*", "irak", [march, note, far]),
+            ("-irak", "irak", [march, note, far]),
+            ("^irak", "irak", [march, note, far]),
+            ("Irak OR", "irak or", [march, note]),  // "or" is a word: ordusu, ordu
+            ("OR", "or", [march, note]),
+            ("NOT", "not", [note, far]),  // notu, not
+            ("İRAK AND", "irak and", [far]),
+            ("NEAR(irak", "near irak", [far]),
+            ("\"near\" \"and\" \"far\"", "near and far", [far]),
+            ("\"irak musul\"", "irak musul", [march, note]),  // not a phrase: the note has them apart and reversed
+            ("irak + ordusu", "irak ordusu", [march, note]),
+            ("irak -musul", "irak musul", [march, note]),
+            // Operators would find something here; the words together occur nowhere.
+            ("irak AND (musul", "irak and musul", []),
+            ("musul OR syria", "musul or syria", []),
+            ("NEAR(irak musul)", "near irak musul", []),
+            ("title:irak", "title irak", []),
+            ("{title body}: irak", "title body irak", []),
+            // …and here the literal words find what NOT would exclude.
+            ("irak NOT musul", "irak not musul", [note]),
+            ("irak NOT near", "irak not near", [far]),
+        ]
+        for (query, words, expected) in cases {
+            let hits = try corpus.store.search(query)
+            #expect(hits.map(\.id) == expected, "search \(query.debugDescription)")
+            #expect(hits == (try corpus.store.search(words)), "search \(query.debugDescription) is search \(words.debugDescription)")
+        }
+        // Syntax alone holds no word: refused, as an empty query is.
+        for query in ["\"", "\"\"", "*", "()", "-", ":", "^", "+"] {
+            #expect(throws: StoreError.self, "search \(query.debugDescription)") { try corpus.store.search(query) }
         }
     }
 }
