@@ -231,8 +231,9 @@ public final class PostgresStorage: Storage {
             let plan = try PushPlan.make(
                 user: user, replica: replica, changes: changes, owner: owner, held: held, stored: stored, storedWires: storedWires)
             let maxSeq = plan.fresh.last?.change.dot.seq ?? owner?.maxSeq ?? 0
-            let result = PushResult(stored: plan.fresh.count, duplicates: plan.duplicates, maxSeq: maxSeq, concurrent: plan.concurrent)
+            var result = PushResult(stored: plan.fresh.count, duplicates: plan.duplicates, maxSeq: maxSeq, concurrent: plan.concurrent)
             guard !plan.fresh.isEmpty else { return result }
+            result.position = last + Int64(plan.fresh.count)
 
             let positions = (1...Int64(plan.fresh.count)).map { last + $0 }
             let seqs = plan.fresh.map { Int64($0.change.dot.seq) }
