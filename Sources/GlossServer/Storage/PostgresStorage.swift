@@ -9,11 +9,13 @@ import PostgresNIO
 /// one corpus commit one after another, in position order: a pull's snapshot always holds
 /// a gapless prefix of positions and never skips a change that commits late (see
 /// docs/protocol.md). Pushed batches are written with one statement per table
-/// (`unnest` of arrays), and a pull page is one query.
+/// (`unnest` of arrays), and a pull page is one query. Each push also notifies every
+/// server's ``PostgresChangeFeed``, which wakes their long polls.
 public final class PostgresStorage: Storage {
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
+    private let feed: PostgresChangeFeed
 
     /// Connects (a pool, `postgres://user:password@host:port/database`) and applies the
     /// migrations; several processes starting at once take turns on an advisory lock.
@@ -21,6 +23,7 @@ public final class PostgresStorage: Storage {
         let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
         self.client = client
         self.logger = logger
+        feed = PostgresChangeFeed(configuration: try PostgresURL.connectionConfiguration(url), logger: logger)
         runner = Task { await client.run() }
         do {
             try await migrate()
@@ -30,12 +33,22 @@ public final class PostgresStorage: Storage {
         }
     }
 
-    deinit { runner.cancel() }
+    deinit {
+        feed.cancel()
+        runner.cancel()
+    }
 
-    /// Closes the pool's connections.
+    /// Closes the pool's connections and the change feed's.
     public func shutdown() async {
+        await feed.shutdown()
         runner.cancel()
         await runner.value
+    }
+
+    /// Starts this process's `LISTEN` connection (once) and wakes `notifier`'s polls on every
+    /// push that commits, through any server.
+    public func deliverChanges(to notifier: ChangeNotifier) {
+        feed.add(notifier)
     }
 
     static let migrationLock: Int64 = 0x676c_6f73_735f_6d67  // "gloss_mg"
@@ -249,6 +262,9 @@ public final class PostgresStorage: Storage {
                 """, logger: logger)
             try await connection.query(
                 "UPDATE corpora SET last_position = \(last + Int64(plan.fresh.count)) WHERE id = \(corpusID)", logger: logger)
+            // Delivered to every server's LISTEN connection when (and only if) this commits.
+            let payload = PostgresChangeFeed.payload(corpusID: corpusID, position: last + Int64(plan.fresh.count))
+            try await connection.query("SELECT pg_notify(\(PostgresChangeFeed.channel), \(payload))", logger: logger)
             try await connection.query(
                 """
                 INSERT INTO replicas (corpus_id, replica, user_name, max_seq) VALUES (\(corpusID), \(replica.description), \(user), \(Int64(maxSeq)))

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import PostgresNIO
 
 /// Reads `postgres://USER:PASSWORD@HOST:PORT/DATABASE?PARAMETERS` into a client
@@ -46,6 +47,25 @@ enum PostgresURL {
         let name = given["application_name"] ?? "gloss-server"
         guard !name.isEmpty, name.count <= 63 else { throw refuse("application_name must be 1 to 63 characters") }
         configuration.options.additionalStartupParameters = [("application_name", name)]
+        return configuration
+    }
+
+    /// The same settings for one connection of its own, outside the pool (the `LISTEN`
+    /// connection of ``PostgresChangeFeed``).
+    static func connectionConfiguration(_ text: String) throws -> PostgresConnection.Configuration {
+        let pool = try configuration(text)  // checks the URL
+        let sslmode = URLComponents(string: text)?.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        let tls: PostgresConnection.Configuration.TLS
+        switch sslmode {
+        case "prefer": tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case "require": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: tls = .disable
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: pool.host ?? "127.0.0.1", port: pool.port ?? 5432, username: pool.username, password: pool.password,
+            database: pool.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(pool.options.connectTimeout.components.seconds)
+        configuration.options.additionalStartupParameters = pool.options.additionalStartupParameters
         return configuration
     }
 }
