@@ -61,7 +61,10 @@ public enum GlossApplication {
         let corpus = router.group(RouterPath(WireRoute.corpusGroup))
             .add(middleware: ProtocolVersionMiddleware())
             .add(middleware: TokenAuthenticator(storage: storage))
-        SyncRoutes(storage: storage, limits: limits, metrics: metrics).add(to: corpus)
+        let changes = ChangeNotifier(
+            latestPosition: { try await storage.latestPosition(corpusID: $0) }, parkedChanged: { metrics.longPollsParked($0) })
+        storage.deliverChanges(to: changes)
+        SyncRoutes(storage: storage, limits: limits, metrics: metrics, changes: changes).add(to: corpus)
         CorpusRoutes(storage: storage, limits: limits).add(to: corpus)
         return router
     }

@@ -133,7 +133,7 @@ import Testing
             var log = ReplicaLog()
             let change = log.put(sampleArticle())
             async let waiting = client.pullPage(token: server.reader, query: "after=0&wait=60")
-            try await Task.sleep(for: .milliseconds(300))
+            try await waitForParkedPolls(server)
             try expectPushed(try await client.push(token: server.ayse, replica: log.replica, changes: [change]), stored: 1, duplicates: 0, maxSeq: 1)
             // Timed from the push's answer, so a slow push on a loaded machine cannot count.
             let start = ContinuousClock.now

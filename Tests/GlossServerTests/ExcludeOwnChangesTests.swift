@@ -73,7 +73,7 @@ import Testing
             var mine = ReplicaLog()
             let change = mine.put(sampleArticle())
             async let polled = client.pullPage(token: server.ayse, query: "after=0&wait=60&exclude=\(mine.replica)")
-            try await Task.sleep(for: .milliseconds(300))
+            try await waitForParkedPolls(server)
             try expectPushed(try await client.push(token: server.ayse, replica: mine.replica, changes: [change]), stored: 1, duplicates: 0, maxSeq: 1)
             // Timed from the push's answer, so a slow push on a loaded machine cannot count.
             let started = ContinuousClock.now

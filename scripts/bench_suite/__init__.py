@@ -20,6 +20,9 @@ Workloads (see BENCHMARKS.md for the figures and what bounds each):
   (i) re-anchoring after corrections: `scripts/anchoring-eval run` on the evaluation set
       examples/anchoring-eval/cases.jsonl (shares re-anchored exactly, orphaned, moved to wrong
       words; 1,000 annotations on a 100 KB article against python3's sqlite3 inserting 1,000 rows)
+  (j) live delivery: from a push's acknowledgement to a waiting long poll's page, p50/p99, on 1 server
+      (SQLite) and 2 servers (PostgreSQL: the puller on one, the pusher on the other)
+  (k) idle cost of 1,000 open long polls: the server's CPU seconds and RSS while it holds them
 
 Every count is checked (the run exits 1 when one is wrong, or a command fails). --smoke
 runs every workload with tiny sizes, checks only counts and writes no BENCHMARKS.md.
@@ -29,19 +32,20 @@ rows of the workloads that ran, keeping the others (its header says which rows c
 run); it builds only the products those workloads use.
 All work happens in a temporary folder, removed at the end; servers listen on free
 loopback ports; every process started is stopped, also on error or Ctrl-C.
-PostgreSQL rows use $GLOSS_BENCH_POSTGRES_URL, else $GLOSS_TEST_POSTGRES_URL (a role that
+PostgreSQL rows ((h), (j)) use $GLOSS_BENCH_POSTGRES_URL, else $GLOSS_TEST_POSTGRES_URL (a role that
 may CREATE DATABASE); without either they are skipped with a note.
 """
 
 # The package, one module per job (the docstring above is also `scripts/bench --help`):
 #   main          the command line: options, sizes, the run, console table, BENCHMARKS.md, exit codes
 #   runner        which workloads run, their shared state, one workload failing leaves the others
-#   workloads/    one module per lettered workload, a_import … i_anchoring ((b) measures (c) and (d))
+#   workloads/    one module per lettered workload, a_import … k_idle_polls ((b) measures (c) and (d))
 #   baseline      the raw SQLite baseline of (a)
 #   markdown      BENCHMARKS.md, written whole or, with --only, merged into the earlier one
 #   report        rows, failed checks, the progress log, the console table
 #   figures       units, ratios, percentiles and targets
 #   measure       measured commands (wall time, CPU, peak RSS), preparation commands, parallel runs
+#   longpoll      raw HTTP pushes and long polls for (j) and (k), and the parked-poll gauge
 #   client, servers, postgres, metrics, corpora, sizes, build, paths   what their names say
 # Process helpers (gloss-server on a free port, admin commands, SIGTERM, stopping every child)
 # are scripts/glossproc's.

@@ -26,8 +26,11 @@ def git_commit():
 
 
 def needed_executables(letters):
-    """The executables the workloads use: gloss and gloss-server for (a)-(h), anchoring-eval for (i)."""
-    return (["gloss", "gloss-server"] if letters - {"i"} else []) + (["anchoring-eval"] if "i" in letters else [])
+    """The executables the workloads use: gloss and gloss-server for (a)-(h), gloss-server alone for (j) and
+    (k) (raw HTTP), anchoring-eval for (i)."""
+    client = bool(letters & set("abcdefgh"))
+    return (["gloss"] if client else []) + (["gloss-server"] if client or letters & set("jk") else []) \
+        + (["anchoring-eval"] if "i" in letters else [])
 
 
 def build_release(letters):

@@ -216,6 +216,12 @@ METHOD = [
     "Percentiles over samples interpolate linearly between closest ranks; the (e) latency quantiles come from "
     "the server's histogram (see the row).",
     "Flat (c, d): the full-size figure is at most 1.25× the small-size one (plus 10 ms for times).",
+    "Workloads (j) and (k) speak HTTP/1.1 to gloss-server processes from Python (http.client keep-alive "
+    "connections in (j), one plain socket per poll in (k)); a poll counts as waiting once the server's gauge "
+    "gloss_long_polls_waiting on /metrics says it is parked. Checked: in (j) each poll's page holds exactly the "
+    "change just pushed and its cursor moved by one, and the server holds every pushed change; in (k) no poll is "
+    "answered during the hold, all are still parked at its end, and every one is answered 200 when the server "
+    "is stopped (SIGTERM).",
     "Workload (i) runs `scripts/anchoring-eval run --bin BIN/anchoring-eval` (Tools/anchoring-eval: one GlossCore "
     "Anchoring per corrected text, every annotation placed with it). Each annotation's expected outcome comes from the "
     "generator, "

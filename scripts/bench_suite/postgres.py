@@ -1,4 +1,4 @@
-"""Fresh PostgreSQL databases for (h), dropped at the end."""
+"""Fresh PostgreSQL databases for (h) and (j), dropped at the end."""
 
 from __future__ import annotations
 

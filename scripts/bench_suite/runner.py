@@ -21,10 +21,12 @@ from bench_suite.workloads import (
     g_search,
     h_scale_out,
     i_anchoring,
+    j_live_delivery,
+    k_idle_polls,
 )
 from glossproc.processes import ProcessError
 
-WORKLOADS = "abcdefghi"
+WORKLOADS = "abcdefghijk"
 # What each workload needs run with it: (b)-(d) and (f) use (a)'s imported replica and raw insert.
 NEEDS = {"b": "a", "c": "ab", "d": "ab", "f": "a"}
 
@@ -85,6 +87,10 @@ class Bench:
             self.workload("(h)", lambda: h_scale_out.scale_out_workload(self))
         if "i" in ran:
             self.workload("(i)", lambda: i_anchoring.anchoring_workload(self))
+        if "j" in ran:
+            self.workload("(j)", lambda: j_live_delivery.live_delivery_workload(self))
+        if "k" in ran:
+            self.workload("(k)", lambda: k_idle_polls.idle_polls_workload(self))
 
 
 def workloads_to_run(only):

@@ -15,6 +15,9 @@ class Sizes:
     search_queries: int
     annotate_runs: int       # (f)
     noop_runs: int           # (c)
+    live_rounds: int         # (j) pushes each delivered to a waiting poll, per configuration
+    idle_polls: int          # (k) long polls held open at once
+    idle_hold_seconds: int   # (k) how long they are held (and the server idle before them)
 
     @property
     def changes(self):
@@ -41,6 +44,8 @@ class Sizes:
 
 
 FULL = Sizes(articles=1000, annotations=100_000, clients=16, client_changes=5000,
-             search_articles=10_000, search_queries=200, annotate_runs=20, noop_runs=5)
+             search_articles=10_000, search_queries=200, annotate_runs=20, noop_runs=5,
+             live_rounds=200, idle_polls=1000, idle_hold_seconds=10)
 SMOKE = Sizes(articles=20, annotations=500, clients=2, client_changes=100,
-              search_articles=100, search_queries=20, annotate_runs=3, noop_runs=2)
+              search_articles=100, search_queries=20, annotate_runs=3, noop_runs=2,
+              live_rounds=5, idle_polls=20, idle_hold_seconds=1)

@@ -14,6 +14,8 @@ public final class ServerMetrics: Sendable {
     let pulls: CoreMetrics.Counter
     let pushes: CoreMetrics.Counter
     let concurrentVersions: CoreMetrics.Counter
+    /// Long polls parked now, waiting for a change (a gauge).
+    let longPollsWaiting: CoreMetrics.Meter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -24,6 +26,8 @@ public final class ServerMetrics: Sendable {
         pulls = CoreMetrics.Counter(label: "gloss_pulls_total", factory: factory)
         pushes = CoreMetrics.Counter(label: "gloss_pushes_total", factory: factory)
         concurrentVersions = CoreMetrics.Counter(label: "gloss_conflicts_total", factory: factory)
+        longPollsWaiting = CoreMetrics.Meter(label: "gloss_long_polls_waiting", factory: factory)
+        longPollsWaiting.set(0)  // shown from the start, not only after the first poll
     }
 
     /// Counts one request by route and status, and times it.
@@ -46,6 +50,11 @@ public final class ServerMetrics: Sendable {
     func recordPull(changes: Int) {
         pulls.increment()
         changesPulled.increment(by: Int64(changes))
+    }
+
+    /// A long poll parked (+1) or woke (-1).
+    func longPollsParked(_ delta: Int) {
+        if delta > 0 { longPollsWaiting.increment(by: Double(delta)) } else { longPollsWaiting.decrement(by: Double(-delta)) }
     }
 
     /// The Prometheus text exposition.

@@ -1,7 +1,6 @@
 import Hummingbird
 import GlossCore
 import Logging
-import ServiceLifecycle
 
 /// `POST` and `GET /v1/corpora/{corpus}/changes`: the push and pull of the protocol
 /// (docs/protocol.md).
@@ -9,6 +8,8 @@ struct SyncRoutes {
     let storage: any Storage
     let limits: Limits
     let metrics: ServerMetrics
+    /// Wakes long polls when a push commits (see ``ChangeNotifier``).
+    let changes: ChangeNotifier
 
     func add(to group: RouterGroup<GlossRequestContext>) {
         group.on(.changes, method: .post) { request, context in try await push(request, context) }
@@ -64,6 +65,7 @@ struct SyncRoutes {
             throw APIError.from(error)
         }
         metrics.recordPush(result)
+        if let position = result.position { changes.notify(corpusID: grant.corpusID, position: position) }
         let answer = PushResponse(stored: result.stored, duplicates: result.duplicates, maxSeq: result.maxSeq)
         return Body.response(Array(CanonicalJSON.string(answer.json).utf8), request: request, limits: limits)
     }
@@ -87,17 +89,17 @@ struct SyncRoutes {
             try await storage.pull(corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes, excluding: excluding)
         }
 
-        var page = try await readPage()
-        // A page that only passed over the puller's own changes still moved the cursor:
-        // that is an answer too.
-        if page.count == 0, page.cursor == after, wait > 0 {
-            // Long poll: look again until something arrives or the wait is over.
-            let deadline = ContinuousClock.now + .seconds(wait)
-            // A server that is stopping answers long polls at once instead of holding its stop.
-            while page.count == 0, page.cursor == after, ContinuousClock.now < deadline, !Task.isShuttingDownGracefully {
-                try await Task.sleep(for: .milliseconds(200))
-                if try await storage.latestPosition(corpusID: grant.corpusID) > after { page = try await readPage() }
-            }
+        var page: PullPage
+        if wait > 0 {
+            // Long poll: held until a change commits (any server's push wakes it), the wait is
+            // over, or the server begins to stop (a stopping server answers at once instead of
+            // holding its stop). A page that only passed over the puller's own changes still
+            // moved the cursor: that is an answer too.
+            page = try await changes.poll(
+                corpusID: grant.corpusID, after: after, until: .now + .seconds(wait), read: readPage,
+                isAnswer: { $0.count > 0 || $0.cursor != after })
+        } else {
+            page = try await readPage()
         }
         metrics.recordPull(changes: page.count)
         let latest = try await storage.latestPosition(corpusID: grant.corpusID)

@@ -9,11 +9,13 @@ import PostgresNIO
 /// one corpus commit one after another, in position order: a pull's snapshot always holds
 /// a gapless prefix of positions and never skips a change that commits late (see
 /// docs/protocol.md). Pushed batches are written with one statement per table
-/// (`unnest` of arrays), and a pull page is one query.
+/// (`unnest` of arrays), and a pull page is one query. Each push also notifies every
+/// server's ``PostgresChangeFeed``, which wakes their long polls.
 public final class PostgresStorage: Storage {
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
+    private let feed: PostgresChangeFeed
 
     /// Connects (a pool, `postgres://user:password@host:port/database`) and applies the
     /// migrations; several processes starting at once take turns on an advisory lock.
@@ -21,6 +23,7 @@ public final class PostgresStorage: Storage {
         let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
         self.client = client
         self.logger = logger
+        feed = PostgresChangeFeed(configuration: try PostgresURL.connectionConfiguration(url), logger: logger)
         runner = Task { await client.run() }
         do {
             try await migrate()
@@ -30,12 +33,22 @@ public final class PostgresStorage: Storage {
         }
     }
 
-    deinit { runner.cancel() }
+    deinit {
+        feed.cancel()
+        runner.cancel()
+    }
 
-    /// Closes the pool's connections.
+    /// Closes the pool's connections and the change feed's.
     public func shutdown() async {
+        await feed.shutdown()
         runner.cancel()
         await runner.value
+    }
+
+    /// Starts this process's `LISTEN` connection (once) and wakes `notifier`'s polls on every
+    /// push that commits, through any server.
+    public func deliverChanges(to notifier: ChangeNotifier) {
+        feed.add(notifier)
     }
 
     static let migrationLock: Int64 = 0x676c_6f73_735f_6d67  // "gloss_mg"
@@ -231,8 +244,9 @@ public final class PostgresStorage: Storage {
             let plan = try PushPlan.make(
                 user: user, replica: replica, changes: changes, owner: owner, held: held, stored: stored, storedWires: storedWires)
             let maxSeq = plan.fresh.last?.change.dot.seq ?? owner?.maxSeq ?? 0
-            let result = PushResult(stored: plan.fresh.count, duplicates: plan.duplicates, maxSeq: maxSeq, concurrent: plan.concurrent)
+            var result = PushResult(stored: plan.fresh.count, duplicates: plan.duplicates, maxSeq: maxSeq, concurrent: plan.concurrent)
             guard !plan.fresh.isEmpty else { return result }
+            result.position = last + Int64(plan.fresh.count)
 
             let positions = (1...Int64(plan.fresh.count)).map { last + $0 }
             let seqs = plan.fresh.map { Int64($0.change.dot.seq) }
@@ -248,6 +262,9 @@ public final class PostgresStorage: Storage {
                 """, logger: logger)
             try await connection.query(
                 "UPDATE corpora SET last_position = \(last + Int64(plan.fresh.count)) WHERE id = \(corpusID)", logger: logger)
+            // Delivered to every server's LISTEN connection when (and only if) this commits.
+            let payload = PostgresChangeFeed.payload(corpusID: corpusID, position: last + Int64(plan.fresh.count))
+            try await connection.query("SELECT pg_notify(\(PostgresChangeFeed.channel), \(payload))", logger: logger)
             try await connection.query(
                 """
                 INSERT INTO replicas (corpus_id, replica, user_name, max_seq) VALUES (\(corpusID), \(replica.description), \(user), \(Int64(maxSeq)))
@@ -349,55 +366,5 @@ public final class PostgresStorage: Storage {
             }
         }
         return problems
-    }
-}
-
-/// Reads `postgres://user:password@host:port/database?sslmode=…` into a client configuration.
-/// Reads `postgres://USER:PASSWORD@HOST:PORT/DATABASE?PARAMETERS` into a client
-/// configuration. Parameters, all optional: `sslmode` (`disable`, the default, `prefer` or
-/// `require`), `connect_timeout` (seconds, default 10), `pool_max` (connections this
-/// process keeps at most, default 20) and `application_name` (default `gloss-server`,
-/// shown in `pg_stat_activity`). Any other parameter is refused rather than ignored, so a
-/// setting the server does not understand never goes unnoticed.
-enum PostgresURL {
-    static let parameters = ["sslmode", "connect_timeout", "pool_max", "application_name"]
-
-    static func configuration(_ text: String) throws -> PostgresClient.Configuration {
-        func refuse(_ reason: String) -> StorageError { .invalidPostgresURL(text, reason: reason) }
-        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme?.lowercased() ?? "") else {
-            throw refuse("it does not start with postgres://")
-        }
-        guard let user = url.user, !user.isEmpty else { throw refuse("it names no user") }
-        var given: [String: String] = [:]
-        for item in url.queryItems ?? [] {
-            guard parameters.contains(item.name) else {
-                throw refuse("unknown parameter '\(item.name)' (known: \(parameters.joined(separator: ", ")))")
-            }
-            guard given[item.name] == nil else { throw refuse("parameter '\(item.name)' is given twice") }
-            given[item.name] = item.value ?? ""
-        }
-        let tls: PostgresClient.Configuration.TLS
-        switch given["sslmode"] ?? "disable" {
-        case "disable": tls = .disable
-        case "prefer": tls = .prefer(.makeClientConfiguration())
-        case "require": tls = .require(.makeClientConfiguration())
-        case let other: throw refuse("sslmode '\(other)' is not disable, prefer or require")
-        }
-        let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
-        var configuration = PostgresClient.Configuration(
-            host: url.host?.isEmpty == false ? url.host! : "127.0.0.1", port: url.port ?? 5432, username: user,
-            password: url.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
-        if let value = given["connect_timeout"] {
-            guard let seconds = Int(value), (1...3600).contains(seconds) else { throw refuse("connect_timeout must be 1 to 3600 seconds") }
-            configuration.options.connectTimeout = .seconds(seconds)
-        }
-        if let value = given["pool_max"] {
-            guard let connections = Int(value), (1...1000).contains(connections) else { throw refuse("pool_max must be 1 to 1000 connections") }
-            configuration.options.maximumConnections = connections
-        }
-        let name = given["application_name"] ?? "gloss-server"
-        guard !name.isEmpty, name.count <= 63 else { throw refuse("application_name must be 1 to 63 characters") }
-        configuration.options.additionalStartupParameters = [("application_name", name)]
-        return configuration
     }
 }

@@ -268,6 +268,7 @@ public final class SQLiteStorage: Storage {
                 }
             }
             result.stored = plan.fresh.count
+            result.position = last + Int64(plan.fresh.count)
             return result
         }
     }

@@ -58,6 +58,8 @@ public struct PushResult: Sendable, Hashable {
     public var maxSeq: UInt64
     /// Stored changes that joined a frontier beside concurrent versions.
     public var concurrent: Int
+    /// The corpus's latest position once the batch committed; `nil` when it stored nothing new.
+    public var position: Int64? = nil
 }
 
 /// One page of a pull.
@@ -213,8 +215,18 @@ public protocol Storage: Sendable {
     /// Gives every corpus a new epoch, so every replica's next sync starts over (after
     /// the data was restored from a backup). Returns the corpora.
     func renewEpochs() async throws -> [Corpus]
+    /// Starts telling `notifier` of pushes that commit through *other* server processes on
+    /// the same data, until ``shutdown()`` (this process's own pushes are notified by the push
+    /// route). Without such a feed, the default, the notifier's safety re-check is how its
+    /// long polls learn of them.
+    func deliverChanges(to notifier: ChangeNotifier)
     /// Releases connections; the storage is not used afterwards.
     func shutdown() async
+}
+
+extension Storage {
+    /// No feed: SQLite has no way to hear of another process's commit.
+    public func deliverChanges(to notifier: ChangeNotifier) {}
 }
 
 /// Names of corpora and users: 1–64 of letters, digits, `-`, `_`, `.`.

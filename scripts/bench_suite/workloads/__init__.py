@@ -1,1 +1,1 @@
-"""The lettered workloads, one module each: (a) a_import … (i) i_anchoring; (b) measures (c) and (d) too."""
+"""The lettered workloads, one module each: (a) a_import … (k) k_idle_polls; (b) measures (c) and (d) too."""
