@@ -12,8 +12,8 @@ import Testing
 /// Live delivery: a parked long poll wakes when a push commits — through this server, or
 /// through another server on the same PostgreSQL database — not by re-querying.
 @Suite struct LiveDeliveryTests {
-    @Test func aParkedPollWakesWhenAPushCommits() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aParkedPollWakesWhenAPushCommits(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let change = log.put(sampleArticle())
             async let waiting = client.pullPage(token: server.reader, query: "after=0&wait=60")
@@ -26,8 +26,8 @@ import Testing
         }
     }
 
-    @Test func aPushToAnotherCorpusLeavesThePollParked() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aPushToAnotherCorpusLeavesThePollParked(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             var log = ReplicaLog()
             let elsewhere = log.put(sampleArticle(1))
             async let waiting = client.pullPage(token: server.reader, query: "after=0&wait=60")
@@ -44,8 +44,8 @@ import Testing
         }
     }
 
-    @Test func aThousandParkedPollsAllWakeOnOnePush() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aThousandParkedPollsAllWakeOnOnePush(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let polls = 1_000
             var log = ReplicaLog()
             let change = log.put(sampleArticle())
@@ -66,8 +66,8 @@ import Testing
         }
     }
 
-    @Test func aCancelledPollRemovesItsWaiter() async throws {
-        try await TestServer.with { server, client in
+    @Test(arguments: TestBackend.enabled) func aCancelledPollRemovesItsWaiter(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
             let poll = Task { try await client.pull(token: server.reader, query: "after=0&wait=60") }
             try await waitForParkedPolls(server)
             poll.cancel()
