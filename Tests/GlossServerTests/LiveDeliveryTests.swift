@@ -45,13 +45,17 @@ import Testing
     }
 
     @Test(arguments: TestBackend.enabled) func aThousandParkedPollsAllWakeOnOnePush(backend: TestBackend) async throws {
-        try await TestServer.with(backend: backend) { server, client in
+        // Waits far beyond the time parking them all may take on a loaded machine, so that
+        // no poll answers at its deadline before the push.
+        var limits = Limits.default
+        limits.maxWaitSeconds = 900
+        try await TestServer.with(backend: backend, limits: limits) { server, client in
             let polls = 1_000
             var log = ReplicaLog()
             let change = log.put(sampleArticle())
             try await withThrowingTaskGroup(of: Page.self) { group in
                 for _ in 0..<polls {
-                    group.addTask { try await client.pullPage(token: server.reader, query: "after=0&wait=60") }
+                    group.addTask { try await client.pullPage(token: server.reader, query: "after=0&wait=900") }
                 }
                 try await waitForParkedPolls(server, count: polls)
                 try expectPushed(try await client.push(token: server.ayse, replica: log.replica, changes: [change]), stored: 1, duplicates: 0, maxSeq: 1)
@@ -102,7 +106,7 @@ import Testing
             // Its re-check finds nothing, so only a notification through LISTEN can wake it.
             let notifier = ChangeNotifier(latestPosition: { _ in 0 })
             second.deliverChanges(to: notifier)
-            #expect(try await eventually { notifier.isFeedLive }, "the LISTEN connection came up")
+            #expect(try await eventually(within: .seconds(120)) { notifier.isFeedLive }, "the LISTEN connection came up")
             let corpus = try await corpusID(server)
             let poll = Task {
                 try await notifier.poll(

@@ -117,8 +117,10 @@ final class PostgresChangeFeed: Sendable {
             setLive(false)
             guard !Task.isCancelled else { return }
             if failures == 0 {
+                // PSQLError's description hides its details; the reflection says what failed.
+                let reason = String(reflecting: error)
                 logger.warning(
-                    "long polls: lost the LISTEN connection to PostgreSQL (\(error)); reconnecting every second, and parked polls re-check every second meanwhile"
+                    "long polls: no LISTEN connection to PostgreSQL (\(reason)); reconnecting every second, and parked polls re-check every second meanwhile"
                 )
             }
             failures += 1

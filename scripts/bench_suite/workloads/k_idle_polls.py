@@ -51,8 +51,8 @@ def idle_polls_workload(bench):
         "(k)", f"server CPU while holding {polls:,} idle long polls, {hold} s", f"{busy_cpu:.2f} s",
         baseline=f"{idle_cpu:.2f} s with none", ratio="n/a (CPU seconds)",
         note="user + system CPU of the gloss-server process (/proc/PID/stat, 10 ms ticks) over the hold; the polls "
-             "(`GET …/changes?after=0&wait=60` on an empty corpus, one connection each) were parked (gauge) "
-             "before it began",
+             "(`GET …/changes?after=0&wait=60` on an empty corpus, one connection each) were "
+             + ("parked (gauge) before it began" if gauge else "sent 2 s before it began (this server has no gauge)"),
         bound="nothing runs for a parked poll but its deadline timer; with any parked, one re-check of the corpus's "
               "latest position per second"))
     bench.report.add(Row(
