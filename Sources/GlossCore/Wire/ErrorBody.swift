@@ -46,12 +46,16 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let methodNotAllowed: ErrorCode = "method_not_allowed"
     /// The server's own failure.
     public static let `internal`: ErrorCode = "internal"
+    /// The corpus has no snapshot yet (`GET …/snapshot`): replay the log instead.
+    public static let noSnapshot: ErrorCode = "no_snapshot"
+    /// A `Range` the snapshot cannot satisfy (416).
+    public static let rangeNotSatisfiable: ErrorCode = "range_not_satisfiable"
 
     /// Every code this version knows, as docs/openapi.yaml lists them.
     public static let known: [ErrorCode] = [
         .protocolMismatch, .badRequest, .invalidJSON, .unauthorized, .forbidden, .forbiddenDot, .replicaOwned, .notFound, .seqGap,
         .corpusExists, .tooLarge, .unsupportedEncoding, .invalidChange, .unseenDot, .clockBackwards, .confirmationNeeded,
-        .dotConflict, .methodNotAllowed, .internal,
+        .dotConflict, .methodNotAllowed, .internal, .noSnapshot, .rangeNotSatisfiable,
     ]
 }
 

@@ -14,6 +14,9 @@ public enum WireRoute: CaseIterable, Sendable {
     case tokens
     /// `DELETE /v1/corpora/{corpus}/tokens/{id}`: revokes one.
     case token
+    /// `GET /v1/corpora/{corpus}/snapshot`: the corpus's latest snapshot, a ready replica
+    /// file (see ``SnapshotHeaders``).
+    case snapshot
 
     /// The group every corpus route lives under, with the corpus as a parameter.
     public static let corpusGroup = "v1/corpora/:corpus"
@@ -32,6 +35,7 @@ public enum WireRoute: CaseIterable, Sendable {
         case .changes: return "changes"
         case .tokens: return "tokens"
         case .token: return "tokens/:\(Self.tokenParameter)"
+        case .snapshot: return "snapshot"
         }
     }
 
@@ -40,7 +44,7 @@ public enum WireRoute: CaseIterable, Sendable {
     public var isCorpusRoute: Bool {
         switch self {
         case .health, .metrics: return false
-        case .corpus, .changes, .tokens, .token: return true
+        case .corpus, .changes, .tokens, .token, .snapshot: return true
         }
     }
 
@@ -52,6 +56,7 @@ public enum WireRoute: CaseIterable, Sendable {
         case .changes: return ["GET", "POST"]
         case .tokens: return ["GET", "POST"]
         case .token: return ["DELETE"]
+        case .snapshot: return ["GET", "HEAD"]
         }
     }
 
@@ -82,6 +87,9 @@ public enum WireRoute: CaseIterable, Sendable {
 
     /// `/v1/corpora/{corpus}/changes`.
     public static func changesPath(_ corpus: String) -> String { corpusPath(corpus) + "/changes" }
+
+    /// `/v1/corpora/{corpus}/snapshot`.
+    public static func snapshotPath(_ corpus: String) -> String { corpusPath(corpus) + "/snapshot" }
 
     /// `/v1/corpora/{corpus}/tokens`.
     public static func tokensPath(_ corpus: String) -> String { corpusPath(corpus) + "/tokens" }
