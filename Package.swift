@@ -47,10 +47,18 @@ let package = Package(
         .target(name: "GlossFileModes", swiftSettings: swiftSettings),
         // Linked into the two executables only: one glibc malloc arena, set at load time.
         .target(name: "CMallocArenas"),
+        // sqlite3_db_config for the defensive settings a snapshot is opened with (variadic in C).
+        .systemLibrary(
+            name: "CSQLiteDefensive",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
         // The client replica: change log, materialized tables, search, import/export.
         .target(
             name: "GlossStore",
-            dependencies: ["GlossCore", "GlossFileModes", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "GlossCore", "GlossFileModes", "CSQLiteDefensive", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings,
             plugins: ["EmbedMigrations"]),
         // libcurl, the client's HTTP stack.

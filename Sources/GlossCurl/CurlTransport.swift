@@ -47,24 +47,91 @@ public final class CurlTransport: Transport {
         curl_easy_cleanup(handle)
     }
 
-    /// Accumulates what libcurl hands the write callback, and tells its progress
-    /// callback whether to go on.
+    /// Accumulates what libcurl hands the write and header callbacks, and tells its
+    /// progress callback whether to go on.
     private final class Sink {
         var bytes: [UInt8] = []
         let limit: Int
         var overflowed = false
         let cancellation: SyncCancellation
+        /// The status of the answer being received and its headers (lowercased names).
+        var status = 0
+        var headers: [String: String] = [:]
+        /// Where a 2xx body goes when downloading to a file.
+        let file: FileHandle?
+        var fileFailed = false
+        /// Whether the body has started: a 200's first bytes replace what the file held.
+        var started = false
 
-        init(limit: Int, cancellation: SyncCancellation) {
+        init(limit: Int, cancellation: SyncCancellation, file: FileHandle?) {
             self.limit = limit
             self.cancellation = cancellation
+            self.file = file
+        }
+
+        /// One header line as libcurl hands it (with its CRLF). A status line starts a new
+        /// answer (after a `100 Continue`, say), so it forgets the headers seen so far.
+        func header(_ line: String) {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.hasPrefix("HTTP/") {
+                let parts = trimmed.split(separator: " ", maxSplits: 2)
+                status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+                headers = [:]
+            } else if let colon = trimmed.firstIndex(of: ":") {
+                let name = trimmed[..<colon].lowercased()
+                headers[name] = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+
+        /// Takes a piece of the body: into the file when downloading a 2xx answer, else
+        /// into memory up to `limit`. Returns whether it was taken.
+        func take(_ data: UnsafeRawBufferPointer) -> Bool {
+            if let file, (200..<300).contains(status) {
+                do {
+                    if !started, status != 206 { try file.truncate(atOffset: 0) }
+                    started = true
+                    try file.write(contentsOf: data)
+                    return true
+                } catch {
+                    fileFailed = true
+                    return false
+                }
+            }
+            guard bytes.count + data.count <= limit else {
+                overflowed = true
+                return false
+            }
+            bytes.append(contentsOf: data)
+            return true
         }
     }
 
     public func perform(_ request: HTTPRequest, cancellation: SyncCancellation) throws(TransportError) -> HTTPResponse {
+        try transfer(request, cancellation: cancellation, file: nil)
+    }
+
+    /// Streams a 2xx body into the file at `path` (a 206 appended, any other replacing
+    /// what the file held), so a snapshot of hundreds
+    /// of megabytes never sits in memory; `maxResponseBytes` bounds only other answers.
+    public func download(_ request: HTTPRequest, appendingTo path: String, cancellation: SyncCancellation) throws(TransportError)
+        -> HTTPResponse
+    {
+        guard let file = FileHandle(forWritingAtPath: path) else { throw .other("cannot open \(path) to write") }
+        defer { try? file.close() }
+        do {
+            try file.seekToEnd()
+        } catch {
+            throw .other("cannot write to \(path): \(error)")
+        }
+        return try transfer(request, cancellation: cancellation, file: file)
+    }
+
+    private func transfer(_ request: HTTPRequest, cancellation: SyncCancellation, file: FileHandle?) throws(TransportError)
+        -> HTTPResponse
+    {
         guard !cancellation.isCancelled else { throw .cancelled }
         curl_easy_reset(handle)
-        let sink = Sink(limit: maxResponseBytes, cancellation: cancellation)
+        let sink = Sink(limit: maxResponseBytes, cancellation: cancellation, file: file)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
         var body = request.body
@@ -88,7 +155,14 @@ public final class CurlTransport: Transport {
         gloss_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList))
         gloss_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
         gloss_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout)
-        gloss_curl_setopt_long(handle, CURLOPT_TIMEOUT, totalTimeout)
+        if file == nil {
+            gloss_curl_setopt_long(handle, CURLOPT_TIMEOUT, totalTimeout)
+        } else {
+            // A download may take as long as it needs while it moves: it is given up only
+            // when under 1 KiB/s for a whole `totalTimeout`.
+            gloss_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1024)
+            gloss_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, totalTimeout)
+        }
         gloss_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         gloss_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         gloss_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
@@ -101,13 +175,15 @@ public final class CurlTransport: Transport {
             guard let data, let context else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
             let length = size * count
-            guard sink.bytes.count + length <= sink.limit else {
-                sink.overflowed = true
-                return 0  // makes libcurl stop with CURLE_WRITE_ERROR
-            }
-            data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                sink.bytes.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
-            }
+            // Returning less than `length` makes libcurl stop with CURLE_WRITE_ERROR.
+            return sink.take(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+        }
+        gloss_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, unmanaged.toOpaque())
+        gloss_curl_setopt_header_callback(handle) { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let length = size * count
+            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+            Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue().header(line)
             return length
         }
         gloss_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, unmanaged.toOpaque())
@@ -128,11 +204,12 @@ public final class CurlTransport: Transport {
         } ?? curl_easy_perform(handle)
 
         if sink.overflowed { throw .responseTooLarge(limit: maxResponseBytes) }
+        if sink.fileFailed { throw .other("cannot write the download to its file (is the disk full?)") }
         if code == CURLE_ABORTED_BY_CALLBACK { throw .cancelled }
         guard code == CURLE_OK else { throw Self.error(for: code, url: url) }
         var status = 0
         gloss_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, body: sink.bytes)
+        return HTTPResponse(status: status, body: sink.bytes, headers: sink.headers)
     }
 
     static func error(for code: CURLcode, url: String) -> TransportError {

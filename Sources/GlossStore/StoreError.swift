@@ -44,6 +44,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case logCorrupted(String)
     /// SQLite itself failed (a full disk, an I/O error, a lock held too long).
     case databaseFailed(reason: String)
+    /// A snapshot was checked and refused; nothing of it was kept.
+    case snapshotRefused(SnapshotRefusal)
 
     public var description: String {
         switch self {
@@ -73,6 +75,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(id) still has conflicting \(fields.joined(separator: ", ")): choose a side or give new values"
         case .logCorrupted(let reason): return "the change log is damaged (\(reason))"
         case .databaseFailed(let reason): return "the store's database failed: \(reason)"
+        case .snapshotRefused(let refusal): return "\(refusal)"
         }
     }
 }

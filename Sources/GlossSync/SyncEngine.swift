@@ -25,6 +25,9 @@ public struct SyncReport: Sendable, Hashable {
     public var pullStart: Int64 = 0
     public var pullCursor: Int64 = 0
     public var pullEnd: Int64?
+    /// Whether this sync started from the server's snapshot; `nil` when it did not look
+    /// for one (the replica held data, or ``SyncOptions/useSnapshot`` was off).
+    public var snapshot: SnapshotReport?
 
     public init() {}
 
@@ -48,6 +51,9 @@ public struct SyncOptions: Sendable {
     public var backoff = 0.2
     /// Long-poll: seconds the last pull may wait for new changes (0: none).
     public var wait = 0
+    /// Whether an empty replica's first sync starts from the server's snapshot (when it
+    /// has one) instead of replaying the whole log; the result is the same.
+    public var useSnapshot = true
     /// Called after each batch or page with the running report.
     public var progress: (@Sendable (SyncReport) -> Void)?
     /// Stops the sync between requests and aborts a transfer in flight.
@@ -70,7 +76,7 @@ public final class SyncEngine {
     let transport: any Transport
     let remote: RemoteState
     let options: SyncOptions
-    private var report = SyncReport()
+    var report = SyncReport()
 
     public init(store: GlossDatabase, transport: any Transport, remote: RemoteState, options: SyncOptions = SyncOptions()) {
         self.store = store
@@ -86,6 +92,7 @@ public final class SyncEngine {
     /// Runs one sync: push, then pull.
     public func run() throws(SyncError) -> SyncReport {
         try recorded { () throws in
+            try bootstrapFromSnapshot()
             try push()
             try pullAll()
         }

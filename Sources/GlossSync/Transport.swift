@@ -1,3 +1,5 @@
+import Foundation
+
 /// One HTTP request of the sync protocol.
 public struct HTTPRequest: Sendable {
     public enum Method: String, Sendable { case get = "GET", post = "POST", delete = "DELETE" }
@@ -20,11 +22,17 @@ public struct HTTPRequest: Sendable {
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
+    /// The response's headers, by lowercased name (the last value of a repeated one).
+    public var headers: [String: String]
 
-    public init(status: Int, body: [UInt8]) {
+    public init(status: Int, body: [UInt8], headers: [String: String] = [:]) {
         self.status = status
         self.body = body
+        self.headers = headers
     }
+
+    /// The value of header `name`, whatever its case.
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
 /// Why a request got no HTTP answer at all.
@@ -77,11 +85,51 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 /// transfer with ``TransportError/cancelled`` soon after `cancellation` is cancelled.
 public protocol Transport: AnyObject {
     func perform(_ request: HTTPRequest, cancellation: SyncCancellation) throws(TransportError) -> HTTPResponse
+
+    /// Performs a GET whose body, when the status is 2xx, goes to the file at `path` as it
+    /// arrives instead of being held in memory (a snapshot runs to hundreds of megabytes):
+    /// a 206 (the rest of a `Range`) is appended, any other 2xx replaces what the file
+    /// held. The returned response's body is then empty. Any other answer's body is
+    /// returned as ``perform(_:cancellation:)`` returns it. The file must exist.
+    func download(_ request: HTTPRequest, appendingTo path: String, cancellation: SyncCancellation) throws(TransportError)
+        -> HTTPResponse
 }
 
 extension Transport {
+    /// Holds the body in memory, then appends it: for transports that cannot stream to a
+    /// file (a simulation's); bounded by what the transport accepts in memory.
+    public func download(_ request: HTTPRequest, appendingTo path: String, cancellation: SyncCancellation) throws(TransportError)
+        -> HTTPResponse
+    {
+        var response = try perform(request, cancellation: cancellation)
+        guard (200..<300).contains(response.status) else { return response }
+        do {
+            try FileAppender(path: path).append(response.body, replacing: response.status != 206)
+        } catch {
+            throw .other("cannot write to \(path): \(error)")
+        }
+        response.body = []
+        return response
+    }
+
     /// Performs a request that is never cancelled.
     public func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
         try perform(request, cancellation: SyncCancellation())
+    }
+}
+
+/// Appends bytes to an existing file (the default ``Transport/download(_:appendingTo:cancellation:)``).
+public struct FileAppender {
+    let path: String
+
+    public init(path: String) { self.path = path }
+
+    /// Appends `bytes`, or writes them instead of what the file held when `replacing`.
+    public func append(_ bytes: [UInt8], replacing: Bool = false) throws {
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw TransportError.other("cannot open \(path) to write") }
+        defer { try? handle.close() }
+        if replacing { try handle.truncate(atOffset: 0) }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: bytes)
     }
 }

@@ -40,6 +40,28 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
     }
 
     public func perform(_ request: HTTPRequest, cancellation: SyncCancellation) throws(TransportError) -> HTTPResponse {
+        try run(request, cancellation: cancellation, file: nil)
+    }
+
+    /// Streams a 2xx body into the file at `path` (a 206 appended, any other replacing what
+    /// the file held); `maxResponseBytes` bounds
+    /// only other answers.
+    public func download(_ request: HTTPRequest, appendingTo path: String, cancellation: SyncCancellation) throws(TransportError)
+        -> HTTPResponse
+    {
+        guard let file = FileHandle(forWritingAtPath: path) else { throw .other("cannot open \(path) to write") }
+        defer { try? file.close() }
+        do {
+            try file.seekToEnd()
+        } catch {
+            throw .other("cannot write to \(path): \(error)")
+        }
+        return try run(request, cancellation: cancellation, file: file)
+    }
+
+    private func run(_ request: HTTPRequest, cancellation: SyncCancellation, file: FileHandle?) throws(TransportError)
+        -> HTTPResponse
+    {
         guard !cancellation.isCancelled else { throw .cancelled }
         let address = baseURL + request.path
         guard let url = URL(string: address) else { throw .other("\(address) is not a valid URL") }
@@ -51,7 +73,7 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
             urlRequest.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         let task = session.dataTask(with: urlRequest)
-        let transfer = Transfer(limit: maxResponseBytes)
+        let transfer = Transfer(limit: maxResponseBytes, file: file)
         receiver.start(transfer, for: task.taskIdentifier)
         let registration = cancellation.onCancel { [weak task] in task?.cancel() }
         defer { cancellation.removeHandler(registration) }
@@ -60,12 +82,13 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
         receiver.finish(task.taskIdentifier)
 
         if transfer.overflowed { throw .responseTooLarge(limit: maxResponseBytes) }
+        if transfer.fileFailed { throw .other("cannot write the download to its file (is the disk full?)") }
         if let error = transfer.error {
             if cancellation.isCancelled { throw .cancelled }
             throw Self.transportError(error, url: address)
         }
         guard let status = transfer.status else { throw .other("no HTTP answer from \(address)") }
-        return HTTPResponse(status: status, body: transfer.bytes)
+        return HTTPResponse(status: status, body: transfer.bytes, headers: transfer.headers)
     }
 
     static func transportError(_ error: any Error, url: String) -> TransportError {
@@ -90,11 +113,20 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
         let limit: Int
         var bytes: [UInt8] = []
         var status: Int?
+        var headers: [String: String] = [:]
         var error: (any Error)?
         var overflowed = false
+        /// Where a 2xx body goes when downloading to a file.
+        let file: FileHandle?
+        var fileFailed = false
+        /// Whether the body has started: a 200's first bytes replace what the file held.
+        var started = false
         let done = DispatchSemaphore(value: 0)
 
-        init(limit: Int) { self.limit = limit }
+        init(limit: Int, file: FileHandle?) {
+            self.limit = limit
+            self.file = file
+        }
     }
 
     /// The session's delegate: hands each task's data to its transfer.
@@ -124,12 +156,27 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
             _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
             completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
         ) {
-            transfer(dataTask)?.status = (response as? HTTPURLResponse)?.statusCode
+            let http = response as? HTTPURLResponse
+            transfer(dataTask)?.status = http?.statusCode
+            for (name, value) in http?.allHeaderFields ?? [:] {
+                if let name = name as? String, let value = value as? String { transfer(dataTask)?.headers[name.lowercased()] = value }
+            }
             completionHandler(.allow)
         }
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
             guard let transfer = transfer(dataTask) else { return }
+            if let file = transfer.file, let status = transfer.status, (200..<300).contains(status) {
+                do {
+                    if !transfer.started, status != 206 { try file.truncate(atOffset: 0) }
+                    transfer.started = true
+                    try file.write(contentsOf: data)
+                } catch {
+                    transfer.fileFailed = true
+                    dataTask.cancel()
+                }
+                return
+            }
             guard transfer.bytes.count + data.count <= transfer.limit else {
                 transfer.overflowed = true
                 dataTask.cancel()

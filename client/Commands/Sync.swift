@@ -17,10 +17,18 @@ extension Gloss {
                 replica) are looked for every 0.2 s and pushed at once; one line per round that moved something; \
                 a server that is down is retried with growing pauses.
 
+                The first sync of an empty replica starts from the server's snapshot of the \
+                corpus when it has one (a ready replica, checked before it is used, then \
+                the changes after it are pulled), which is much faster than replaying the \
+                whole log and gives the same replica; --no-snapshot replays the log. A \
+                snapshot that fails a check is refused, with one line saying why, and the \
+                log is replayed instead.
+
                 Examples:
                   gloss sync
                   gloss sync --watch
                   gloss sync --watch --interval 30 --json
+                  gloss sync --no-snapshot
                 """)
 
         @Flag(help: "Keep syncing until interrupted.")
@@ -32,6 +40,9 @@ extension Gloss {
         @Flag(help: "Push and pull everything again from the start (nothing is duplicated).")
         var full = false
 
+        @Flag(help: "On a first sync, replay the server's whole log instead of starting from its snapshot.")
+        var noSnapshot = false
+
         @OptionGroup var options: GlobalOptions
 
         func validate() throws {
@@ -42,6 +53,7 @@ extension Gloss {
             let store = try options.openStore()
             let showProgress = !options.json
             var syncOptions = SyncOptions()
+            syncOptions.useSnapshot = !noSnapshot
             syncOptions.progress = { report in
                 if showProgress, report.pushed + report.pulled >= 1_000 {
                     Terminal.note("sync: pushed \(report.pushed), pulled \(report.pulled)")
@@ -72,17 +84,39 @@ extension Gloss {
                     "pushed": .int(Int64(report.pushed)), "pulled": .int(Int64(report.pulled)),
                     "applied": .int(Int64(report.applied)), "newConflicts": .int(Int64(report.newConflicts)),
                     "requests": .int(Int64(report.requests)), "seconds": .double(report.seconds),
-                    "restarted": .bool(report.restarted),
+                    "restarted": .bool(report.restarted), "snapshot": Self.json(report.snapshot),
                 ]))
                 return
             }
             let rate = report.seconds > 0 ? Double(report.pushed + report.pulled) / report.seconds : 0
             if report.pushed + report.pulled >= 1_000 { Terminal.note("sync: \(PlainFormat.fixed(rate, digits: 0)) changes/s") }
+            if let snapshot = report.snapshot {
+                if snapshot.used, let position = snapshot.position {
+                    let megabytes = PlainFormat.fixed(Double(snapshot.bytes ?? 0) / 1_048_576, digits: 1)
+                    Terminal.note(
+                        "sync: started from the server's snapshot at position \(position) "
+                            + "(\(snapshot.changes ?? 0) changes, \(megabytes) MB), then pulled what came after it")
+                } else if let reason = snapshot.reason, reason != SnapshotReport.noSnapshot {
+                    Terminal.note("sync: did not use the server's snapshot (\(reason)); replayed the log instead")
+                }
+            }
             if report.restarted {
                 Terminal.note("sync: the server was restored from a backup; pulled everything again from the start")
             }
             Terminal.line(report.summary)
             if report.newConflicts > 0 { Terminal.line("see them with 'gloss conflicts'") }
+        }
+
+        /// `{"used": …, "position", "changes", "bytes"}` or `{"used": false, "reason"}`;
+        /// `null` when the sync did not look for one (the replica held data, --no-snapshot).
+        static func json(_ snapshot: SnapshotReport?) -> JSONValue {
+            guard let snapshot else { return .null }
+            var object: [String: JSONValue] = ["used": .bool(snapshot.used)]
+            if let position = snapshot.position { object["position"] = .int(position) }
+            if let changes = snapshot.changes { object["changes"] = .int(changes) }
+            if let bytes = snapshot.bytes { object["bytes"] = .int(bytes) }
+            if let reason = snapshot.reason { object["reason"] = .string(reason) }
+            return .object(object)
         }
     }
 }

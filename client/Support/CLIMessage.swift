@@ -50,6 +50,8 @@ enum CLIMessage {
             return "\(error); run 'gloss doctor' and restore from a backup if it fails"
         case .databaseFailed:
             return "\(error); check free disk space and permissions, then try again"
+        case .snapshotRefused:
+            return "\(error); sync with 'gloss sync --no-snapshot' to replay the server's log instead"
         case .idTooShort, .ambiguousID, .invalid, .invalidChange, .noSuchVersion:
             return "\(error)"
         }

@@ -1,0 +1,159 @@
+import CSQLiteDefensive
+import Foundation
+import GlossCore
+import GlossFileModes
+import GRDB
+
+extension GlossDatabase {
+    /// Whether this replica may adopt a snapshot: its log is empty and it has pulled
+    /// nothing. A replica that holds anything syncs by replaying the log, so nothing it
+    /// holds is ever replaced.
+    public func canAdoptSnapshot() throws -> Bool {
+        try read { db in try Self.emptyReplica(db) != nil }
+    }
+
+    /// What an empty replica keeps of itself through an adoption: its identity and its
+    /// remote. `nil` when the replica is not empty.
+    struct EmptyReplica: Equatable, Sendable {
+        /// The `replica` and `remote` rows, column by column.
+        let replica: [String: DatabaseValue]
+        let remote: [String: DatabaseValue]
+
+        func replica<T: DatabaseValueConvertible>(_ column: String) -> T? { T.fromDatabaseValue(replica[column] ?? .null) }
+        func remote<T: DatabaseValueConvertible>(_ column: String) -> T? { T.fromDatabaseValue(remote[column] ?? .null) }
+    }
+
+    static func emptyReplica(_ db: Database) throws -> EmptyReplica? {
+        guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") == 0,
+            let replica = try Row.fetchOne(db, sql: "SELECT * FROM replica"),
+            let remote = try Row.fetchOne(db, sql: "SELECT * FROM remote"),
+            remote["cursor"] as Int64 == 0, remote["epoch"] as String? == nil
+        else { return nil }
+        func columns(_ row: Row) -> [String: DatabaseValue] {
+            Dictionary(row.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
+        }
+        return EmptyReplica(replica: columns(replica), remote: columns(remote))
+    }
+
+    /// Checks the snapshot file at `path` as untrusted input and, when it passes and this
+    /// replica is still empty, makes the replica exactly the snapshot's state (its log and
+    /// every derived table) while keeping its own identity, clock and remote; its cursor
+    /// becomes the snapshot's position, so the next pull continues after it.
+    ///
+    /// The file is changed (it gets this replica's identity) and should be deleted after.
+    /// The copy is SQLite's page-for-page backup in one transaction: a crash leaves the
+    /// replica empty, never half-filled. The replica's write lock is held from the first
+    /// page on, and the replica is looked at again under it, so a change written meanwhile
+    /// by another process is never overwritten: the adoption is abandoned instead.
+    /// - Returns: what was adopted, or ``SnapshotAdoption/replicaNotEmpty``.
+    /// - Throws: ``StoreError/snapshotRefused(_:)`` when the file fails a check.
+    public func adoptSnapshot(at path: String, claim: SnapshotClaim) throws -> SnapshotAdoption {
+        guard let before = try read({ db in try Self.emptyReplica(db) }) else { return .replicaNotEmpty }
+        let corpus: String = before.remote("corpus") ?? ""
+        guard corpus == claim.corpus else {
+            throw StoreError.snapshotRefused(.claimMismatch("this replica syncs corpus '\(corpus)'"))
+        }
+        let snapshot = try SnapshotFile(checking: path, claim: claim)
+        let bytes = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
+        try snapshot.refusing { db in try Self.giveIdentity(of: before, to: db) }
+        let recheck = Self.recheck(path: self.path, expecting: before)
+        let adopted = try writer.writeWithoutTransaction { destination in
+            try snapshot.queue.inDatabase { source in
+                try Self.copy(source, into: destination, stillEmpty: recheck)
+            }
+        }
+        try? snapshot.queue.close()
+        return adopted ? .adopted(position: claim.position, changes: claim.changes, bytes: bytes) : .replicaNotEmpty
+    }
+
+    /// Writes the replica's identity, clock and remote into the snapshot (whose own are a
+    /// placeholder the server made), so that the page copy brings them back unchanged.
+    private static func giveIdentity(of replica: EmptyReplica, to db: Database) throws {
+        try db.inTransaction {
+            let snapshotClock = try Row.fetchOne(db, sql: "SELECT hlc_wall, hlc_counter FROM replica")
+            let theirs = (snapshotClock?["hlc_wall"] as Int64? ?? 0, snapshotClock?["hlc_counter"] as Int64? ?? 0)
+            let ours: (Int64, Int64) = (replica.replica("hlc_wall") ?? 0, replica.replica("hlc_counter") ?? 0)
+            // The later of the two hybrid clocks: this replica's next change must come after
+            // every change it now holds.
+            let clock = ours < theirs ? theirs : ours
+            try db.execute(
+                sql: "UPDATE replica SET id = ?, name = ?, created_at = ?, hlc_wall = ?, hlc_counter = ?",
+                arguments: [
+                    replica.replica["id"], replica.replica["name"], replica.replica["created_at"], clock.0, clock.1,
+                ])
+            try db.execute(
+                sql: """
+                    UPDATE remote SET url = ?, token = ?, cacert = ?, pushed_seq = 0, last_sync_at = ?, last_result = ?
+                    """,
+                arguments: [
+                    replica.remote["url"], replica.remote["token"], replica.remote["cacert"], replica.remote["last_sync_at"],
+                    replica.remote["last_result"],
+                ])
+            return .commit
+        }
+    }
+
+    /// Copies every page of `source` into `destination` in one transaction, after asking
+    /// `stillEmpty` under the destination's write lock (which the first step takes).
+    /// - Returns: whether the copy was made.
+    private static func copy(_ source: Database, into destination: Database, stillEmpty: () throws -> Bool) throws -> Bool {
+        guard let backup = sqlite3_backup_init(destination.sqliteConnection, "main", source.sqliteConnection, "main") else {
+            throw StoreError.databaseFailed(reason: String(cString: sqlite3_errmsg(destination.sqliteConnection)))
+        }
+        var step = sqlite3_backup_step(backup, 1)
+        var empty = false
+        if step == SQLITE_OK || step == SQLITE_DONE {
+            empty = (try? stillEmpty()) ?? false
+            if empty, step == SQLITE_OK { step = sqlite3_backup_step(backup, -1) }
+        }
+        // Before the last page is copied, finishing rolls the destination back.
+        let finish = sqlite3_backup_finish(backup)
+        guard empty else { return false }
+        guard step == SQLITE_DONE, finish == SQLITE_OK else {
+            throw StoreError.databaseFailed(reason: String(cString: sqlite3_errstr(step == SQLITE_DONE ? finish : step)))
+        }
+        destination.clearSchemaCache()
+        return true
+    }
+
+    /// Looks at the replica through a connection of its own: under the adoption's write
+    /// lock, it sees exactly what is committed. An in-memory replica has one connection,
+    /// which nothing else can write through.
+    private static func recheck(path: String, expecting before: EmptyReplica) -> () throws -> Bool {
+        guard path != ":memory:" else { return { true } }
+        return {
+            var configuration = Configuration()
+            configuration.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in try emptyReplica(db) } == before
+        }
+    }
+}
+
+extension GlossDatabase {
+    /// An empty file, private to this user, for a snapshot download: beside the replica
+    /// (same file system; the replica's folder is already private), or in the temporary
+    /// folder for an in-memory replica.
+    public func snapshotDownloadFile() throws -> String {
+        let file = snapshotDownloadPath
+        try? FileManager.default.removeItem(atPath: file)
+        do {
+            guard try OwnerOnly.createFile(file) else { throw StoreError.cannotOpen(path: file, reason: "it exists") }
+        } catch let error as FileModeError {
+            throw StoreError.cannotOpen(path: file, reason: error.description)
+        }
+        return file
+    }
+
+    /// Removes the snapshot download file, if any.
+    public func removeSnapshotDownload() {
+        try? FileManager.default.removeItem(atPath: snapshotDownloadPath)
+    }
+
+    var snapshotDownloadPath: String {
+        path == ":memory:"
+            ? (NSTemporaryDirectory() as NSString).appendingPathComponent("gloss-snapshot-\(ProcessInfo.processInfo.processIdentifier)")
+            : path + ".snapshot"
+    }
+}
