@@ -110,6 +110,23 @@ struct SnapshotAdoptionTests {
         #expect(try phone.export(.jsonl).text == before)
     }
 
+    @Test func aChangeWrittenDuringTheAdoptionIsNeverOverwritten() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (path, claim) = try Self.snapshot(of: try history(), in: folder)
+        let phone = try Self.freshReplica(in: folder)
+        // Another process (another connection to the file) imports an article after the
+        // replica was found empty and the snapshot checked.
+        let outcome = try phone.adoptSnapshot(at: path, claim: claim) {
+            let other = try GlossDatabase.open(at: phone.path)
+            _ = try other.importItems([.article(try SeedFormat.parse(try Fixtures.seedText, source: "seed.txt"), authoritative: false)])
+        }
+        #expect(outcome == .replicaNotEmpty)
+        #expect(try phone.articles().count == 1)
+        #expect(try phone.changes(afterPosition: 0, limit: 100).count == 1)
+        #expect(try phone.doctor().isHealthy)
+    }
+
     static func size(_ path: String) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
     }

@@ -48,6 +48,12 @@ extension GlossDatabase {
     /// - Returns: what was adopted, or ``SnapshotAdoption/replicaNotEmpty``.
     /// - Throws: ``StoreError/snapshotRefused(_:)`` when the file fails a check.
     public func adoptSnapshot(at path: String, claim: SnapshotClaim) throws -> SnapshotAdoption {
+        try adoptSnapshot(at: path, claim: claim, beforeCopy: {})
+    }
+
+    /// ``adoptSnapshot(at:claim:)``, with `beforeCopy` run once the file passed its checks,
+    /// just before the copy: a test writes to the replica there, as another process might.
+    func adoptSnapshot(at path: String, claim: SnapshotClaim, beforeCopy: () throws -> Void) throws -> SnapshotAdoption {
         guard let before = try read({ db in try Self.emptyReplica(db) }) else { return .replicaNotEmpty }
         let corpus: String = before.remote("corpus") ?? ""
         guard corpus == claim.corpus else {
@@ -57,6 +63,7 @@ extension GlossDatabase {
         let bytes = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
         try snapshot.refusing { db in try Self.giveIdentity(of: before, to: db) }
         let recheck = Self.recheck(path: self.path, expecting: before)
+        try beforeCopy()
         let adopted = try writer.writeWithoutTransaction { destination in
             try snapshot.queue.inDatabase { source in
                 try Self.copy(source, into: destination, stillEmpty: recheck)
