@@ -23,10 +23,11 @@ from bench_suite.workloads import (
     i_anchoring,
     j_live_delivery,
     k_idle_polls,
+    l_new_device,
 )
 from glossproc.processes import ProcessError
 
-WORKLOADS = "abcdefghijk"
+WORKLOADS = "abcdefghijkl"
 # What each workload needs run with it: (b)-(d) and (f) use (a)'s imported replica and raw insert.
 NEEDS = {"b": "a", "c": "ab", "d": "ab", "f": "a"}
 
@@ -91,6 +92,8 @@ class Bench:
             self.workload("(j)", lambda: j_live_delivery.live_delivery_workload(self))
         if "k" in ran:
             self.workload("(k)", lambda: k_idle_polls.idle_polls_workload(self))
+        if "l" in ran:
+            self.workload("(l)", lambda: l_new_device.new_device_workload(self))
 
 
 def workloads_to_run(only):
