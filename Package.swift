@@ -50,7 +50,11 @@ let package = Package(
         // The client replica: change log, materialized tables, search, import/export.
         .target(
             name: "GlossStore",
-            dependencies: ["GlossCore", "GlossFileModes", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "GlossCore", "GlossFileModes", .product(name: "GRDB", package: "GRDB.swift"),
+                // SHA-256 of the snapshot files it builds (a client checks the same hash).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings,
             plugins: ["EmbedMigrations"]),
         // libcurl, the client's HTTP stack.
@@ -68,11 +72,12 @@ let package = Package(
             name: "GlossCurl",
             dependencies: ["GlossSync", "CCurl", .product(name: "CompressNIO", package: "compress-nio")],
             swiftSettings: swiftSettings),
-        // The sync server: Hummingbird routes, auth, metrics, and its Storage.
+        // The sync server: Hummingbird routes, auth, metrics, and its Storage. It links
+        // GlossStore only to build snapshots in the replica's own schema (never GlossSync).
         .target(
             name: "GlossServer",
             dependencies: [
-                "GlossCore", "GlossFileModes",
+                "GlossCore", "GlossFileModes", "GlossStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -126,9 +131,11 @@ let package = Package(
         .testTarget(
             name: "GlossServerTests",
             dependencies: [
-                "GlossServer", "GlossCore",
+                "GlossServer", "GlossCore", "GlossStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
