@@ -57,6 +57,7 @@ let package = Package(
             name: "GlossStore",
             dependencies: [
                 "GlossCore", "GlossFileModes", "CSQLiteDefensive", .product(name: "GRDB", package: "GRDB.swift"),
+                // SHA-256 of snapshot files: the server's builder and the client's check.
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings,
@@ -76,11 +77,12 @@ let package = Package(
             name: "GlossCurl",
             dependencies: ["GlossSync", "CCurl", .product(name: "CompressNIO", package: "compress-nio")],
             swiftSettings: swiftSettings),
-        // The sync server: Hummingbird routes, auth, metrics, and its Storage.
+        // The sync server: Hummingbird routes, auth, metrics, and its Storage. It links
+        // GlossStore only to build snapshots in the replica's own schema (never GlossSync).
         .target(
             name: "GlossServer",
             dependencies: [
-                "GlossCore", "GlossFileModes",
+                "GlossCore", "GlossFileModes", "GlossStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -134,9 +136,11 @@ let package = Package(
         .testTarget(
             name: "GlossServerTests",
             dependencies: [
-                "GlossServer", "GlossCore",
+                "GlossServer", "GlossCore", "GlossStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

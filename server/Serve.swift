@@ -15,6 +15,7 @@ extension GlossServerCommand {
                   gloss-server serve --data ./data --port 8443 --tls-cert cert.pem --tls-key key.pem
                   gloss-server serve --data ./data --max-note-length 20000 --max-batch-changes 2000
                   gloss-server serve --postgres postgres://gloss:secret@127.0.0.1/gloss --port 8080
+                  gloss-server serve --data ./data --snapshot-every 50000
                 With --port 0 a free port is chosen; the line 'gloss-server listening on URL' says which.
                 """)
 
@@ -33,6 +34,12 @@ extension GlossServerCommand {
         @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
         var tlsKey: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Build a corpus's snapshot in the background once it has grown by this many changes since its latest one (0: never; 'snapshot create' builds one by hand).",
+                valueName: "changes"))
+        var snapshotEvery: Int64 = 10_000
+
         @OptionGroup(title: "Limits") var limits: LimitOptions
 
         @OptionGroup var storage: StorageOptions
@@ -41,6 +48,7 @@ extension GlossServerCommand {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+            guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 (never) or more") }
         }
 
         func run() async throws {
@@ -58,7 +66,8 @@ extension GlossServerCommand {
             let scheme = tlsCert == nil ? "http" : "https"
             let tls = tlsCert.flatMap { certificate in tlsKey.map { (certificate: certificate, key: $0) } }
             let app = try GlossApplication.make(
-                configuration: ServerConfiguration(host: host, port: port, limits: limits.limits, tls: tls), storage: store, logger: logger,
+                configuration: ServerConfiguration(host: host, port: port, limits: limits.limits, tls: tls, snapshotEvery: snapshotEvery),
+                storage: store, logger: logger,
                 onServerRunning: { port in
                     // One line on stdout that scripts and tests wait for.
                     FileHandle.standardOutput.write(Data("gloss-server listening on \(scheme)://\(host):\(port)\n".utf8))

@@ -14,14 +14,19 @@ public struct ServerConfiguration: Sendable {
     public var limits: Limits
     /// PEM files of the certificate chain and private key; `nil` serves plain HTTP.
     public var tls: (certificate: String, key: String)?
+    /// Build a corpus's snapshot in the background once it has grown by this many changes
+    /// since its latest one; 0 never does (see ``AutoSnapshots``).
+    public var snapshotEvery: Int64
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, limits: Limits = .default, tls: (certificate: String, key: String)? = nil
+        host: String = "127.0.0.1", port: Int = 8080, limits: Limits = .default, tls: (certificate: String, key: String)? = nil,
+        snapshotEvery: Int64 = 0
     ) {
         self.host = host
         self.port = port
         self.limits = limits
         self.tls = tls
+        self.snapshotEvery = snapshotEvery
     }
 }
 
@@ -44,7 +49,11 @@ public enum ServerSetupError: Error, Sendable, CustomStringConvertible {
 /// try await app.runService()   // stops gracefully on SIGTERM/SIGINT
 /// ```
 public enum GlossApplication {
-    public static func router(storage: any Storage, limits: Limits, metrics: ServerMetrics) -> Router<GlossRequestContext> {
+    /// - Parameter snapshots: builds snapshots as corpora grow; `nil` leaves that to
+    ///   `gloss-server snapshot create`.
+    public static func router(
+        storage: any Storage, limits: Limits, metrics: ServerMetrics, snapshots: AutoSnapshots? = nil
+    ) -> Router<GlossRequestContext> {
         let router = Router(context: GlossRequestContext.self)
         router.middlewares.add(MetricsMiddleware(metrics: metrics))
         router.middlewares.add(InternalErrorMiddleware())
@@ -64,8 +73,9 @@ public enum GlossApplication {
         let changes = ChangeNotifier(
             latestPosition: { try await storage.latestPosition(corpusID: $0) }, parkedChanged: { metrics.longPollsParked($0) })
         storage.deliverChanges(to: changes)
-        SyncRoutes(storage: storage, limits: limits, metrics: metrics, changes: changes).add(to: corpus)
+        SyncRoutes(storage: storage, limits: limits, metrics: metrics, changes: changes, snapshots: snapshots).add(to: corpus)
         CorpusRoutes(storage: storage, limits: limits).add(to: corpus)
+        SnapshotRoutes(storage: storage, metrics: metrics).add(to: corpus)
         return router
     }
 
@@ -73,8 +83,11 @@ public enum GlossApplication {
         configuration: ServerConfiguration, storage: any Storage, metrics: ServerMetrics = ServerMetrics(), logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        Application(
-            router: router(storage: storage, limits: configuration.limits, metrics: metrics),
+        let snapshots =
+            configuration.snapshotEvery > 0
+            ? AutoSnapshots(storage: storage, every: configuration.snapshotEvery, metrics: metrics, logger: logger) : nil
+        return Application(
+            router: router(storage: storage, limits: configuration.limits, metrics: metrics, snapshots: snapshots),
             server: try serverBuilder(tls: configuration.tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gloss-server"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -4,6 +4,7 @@ import GlossServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 
@@ -24,6 +25,8 @@ struct TestServer: Sendable {
     let reopen: @Sendable () async throws -> any Storage
     let metrics: ServerMetrics
     let limits: Limits
+    /// The background snapshot builds, when the test asked for them (`snapshotEvery`).
+    var snapshots: AutoSnapshots? = nil
 
     static let corpus = "news"
     static let otherCorpus = "sports"
@@ -39,7 +42,7 @@ struct TestServer: Sendable {
     /// Runs `body` against a fresh server on `backend` and cleans up afterwards.
     @discardableResult
     static func with<T: Sendable>(
-        backend: TestBackend, limits: Limits = .default,
+        backend: TestBackend, limits: Limits = .default, snapshotEvery: Int64 = 0,
         _ body: @Sendable (TestServer, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory
@@ -59,7 +62,7 @@ struct TestServer: Sendable {
         do {
             _ = try await storage.createCorpus(name: corpus)
             _ = try await storage.createCorpus(name: otherCorpus)
-            let server = TestServer(
+            var server = TestServer(
                 directory: directory, backend: backend, storage: storage, reopen: database.open, metrics: ServerMetrics(), limits: limits,
                 ayse: try await makeToken(storage, corpus: corpus, user: "ayse", scope: .write),
                 bora: try await makeToken(storage, corpus: corpus, user: "bora", scope: .write),
@@ -67,8 +70,14 @@ struct TestServer: Sendable {
                 sportsWriter: try await makeToken(storage, corpus: otherCorpus, user: "ayse", scope: .write),
                 admin: try await makeToken(storage, corpus: corpus, user: "deniz", scope: .admin),
                 sportsAdmin: try await makeToken(storage, corpus: otherCorpus, user: "deniz", scope: .admin))
-            let app = Application(router: GlossApplication.router(storage: storage, limits: limits, metrics: server.metrics))
-            let value = try await app.test(.router) { client in try await body(server, client) }
+            if snapshotEvery > 0 {
+                server.snapshots = AutoSnapshots(
+                    storage: storage, every: snapshotEvery, metrics: server.metrics, logger: Logger(label: "gloss-server-tests"))
+            }
+            let app = Application(
+                router: GlossApplication.router(storage: storage, limits: limits, metrics: server.metrics, snapshots: server.snapshots))
+            let value = try await app.test(.router) { [server] client in try await body(server, client) }
+            await server.snapshots?.waitForBuilds()
             await storage.shutdown()
             try await database.drop()
             return value

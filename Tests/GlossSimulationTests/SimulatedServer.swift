@@ -1,6 +1,7 @@
 import Foundation
 import GlossCore
 import GlossServer
+import GlossStore
 import GRDB
 import NIOCore
 
@@ -45,6 +46,23 @@ final class CrashableStorage: Storage, @unchecked Sendable {
     func check() async throws -> [String] { try await current.check() }
     func renewEpochs() async throws -> [Corpus] { try await current.renewEpochs() }
     func shutdown() async { await current.shutdown() }
+    func snapshotTarget(corpus: String) async throws -> SnapshotTarget? { try await current.snapshotTarget(corpus: corpus) }
+    func changeWires(corpusID: Int64, after: Int64, upTo: Int64, limit: Int) async throws -> [StoredWire] {
+        try await current.changeWires(corpusID: corpusID, after: after, upTo: upTo, limit: limit)
+    }
+    func latestSnapshot(corpusID: Int64) async throws -> SnapshotRecord? { try await current.latestSnapshot(corpusID: corpusID) }
+    func snapshots() async throws -> [SnapshotRecord] { try await current.snapshots() }
+    func saveSnapshot(corpusID: Int64, file: SnapshotFile) async throws -> SnapshotRecord {
+        try await current.saveSnapshot(corpusID: corpusID, file: file)
+    }
+    func openSnapshot(_ snapshot: SnapshotRecord, from offset: Int64) async throws -> any SnapshotReader {
+        try await current.openSnapshot(snapshot, from: offset)
+    }
+    func snapshotFilePath(_ snapshot: SnapshotRecord) -> String? { current.snapshotFilePath(snapshot) }
+    func snapshotWorkDirectory() throws -> String { try current.snapshotWorkDirectory() }
+    func withSnapshotBuildLock<T: Sendable>(corpusID: Int64, _ body: @Sendable () async throws -> T) async throws -> T? {
+        try await current.withSnapshotBuildLock(corpusID: corpusID, body)
+    }
 }
 
 /// The server of one run: the real routes over a crashable SQLite storage in a temporary

@@ -36,7 +36,7 @@ struct HostileSnapshotTests {
     }
 
     static func rehash(_ snapshot: inout Snapshot) throws {
-        snapshot.claim.sha256 = try FileDigest.sha256Hex(path: snapshot.path)
+        snapshot.claim.sha256 = try SnapshotBuilder.hash(snapshot.path).sha256
     }
 
     static func overwrite(_ path: String, at offset: UInt64, with bytes: [UInt8]) throws {
@@ -59,7 +59,7 @@ struct HostileSnapshotTests {
         let (refusal, empty) = try offer { snapshot in
             let size = try SnapshotAdoptionTests.size(snapshot.path)
             let handle = try #require(FileHandle(forWritingAtPath: snapshot.path))
-            try handle.truncate(atOffset: UInt64(size / 2 / SnapshotFile.pageSize * SnapshotFile.pageSize))
+            try handle.truncate(atOffset: UInt64(size / 2 / UntrustedSnapshot.pageSize * UntrustedSnapshot.pageSize))
             try handle.close()
             try Self.rehash(&snapshot)
         }
@@ -69,7 +69,7 @@ struct HostileSnapshotTests {
 
     @Test func bytesThatDoNotHashToTheAnnouncedETag() throws {
         let (refusal, empty) = try offer { snapshot in
-            try Self.overwrite(snapshot.path, at: 3 * UInt64(SnapshotFile.pageSize) + 100, with: [0xFF, 0x00, 0xFF])
+            try Self.overwrite(snapshot.path, at: 3 * UInt64(UntrustedSnapshot.pageSize) + 100, with: [0xFF, 0x00, 0xFF])
         }
         guard case .hashMismatch? = refusal else { Issue.record("refused as \(String(describing: refusal))"); return }
         #expect(empty)
@@ -77,10 +77,10 @@ struct HostileSnapshotTests {
 
     @Test func damagedPagesWithAMatchingHash() throws {
         let (refusal, empty) = try offer { snapshot in
-            let pages = try SnapshotAdoptionTests.size(snapshot.path) / SnapshotFile.pageSize
+            let pages = try SnapshotAdoptionTests.size(snapshot.path) / UntrustedSnapshot.pageSize
             // Scribble over the middle of a few B-tree pages (not page 1, so the header stands).
             for page in stride(from: 2, to: pages, by: 3) {
-                try Self.overwrite(snapshot.path, at: UInt64(page * SnapshotFile.pageSize + 8), with: Array(repeating: 0xA5, count: 64))
+                try Self.overwrite(snapshot.path, at: UInt64(page * UntrustedSnapshot.pageSize + 8), with: Array(repeating: 0xA5, count: 64))
             }
             try Self.rehash(&snapshot)
         }

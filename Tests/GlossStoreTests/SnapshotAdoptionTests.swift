@@ -35,21 +35,19 @@ struct SnapshotAdoptionTests {
         return try laptop.changes(afterPosition: 0, limit: 1_000_000).map(\.change)
     }
 
-    /// A snapshot as the server builds one: a replica that pulled `changes` in order, its
-    /// remote naming the corpus, epoch and position, compacted into a file of its own.
+    /// A snapshot as the server builds one (GlossStore's `SnapshotBuilder`: a replica that
+    /// pulled `changes` in order, its remote naming the corpus, epoch and position, compacted
+    /// into a file of its own), and the claim its download announces.
     static func snapshot(of changes: [Change], in folder: URL, corpus: String = corpus, epoch: String = epoch) throws -> (
         path: String, claim: SnapshotClaim
     ) {
-        let work = folder.appendingPathComponent("work-\(UUID().uuidString).gloss").path
-        let builder = try GlossDatabase.create(at: work)
-        try builder.setRemote(url: "", corpus: corpus)
-        _ = try builder.applyPulledPage(try changes.map(PreparedChange.init), cursor: Int64(changes.count), epoch: epoch)
-        let path = folder.appendingPathComponent("snapshot-\(UUID().uuidString).gloss").path
-        try builder.writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+        let builder = try SnapshotBuilder(
+            corpus: corpus, epoch: epoch, workPath: folder.appendingPathComponent("work-\(UUID().uuidString).gloss").path)
+        try builder.apply(changes.map { Array($0.jsonString.utf8) }, cursor: Int64(changes.count))
+        let built = try builder.finish(into: folder.appendingPathComponent("snapshot-\(UUID().uuidString).gloss").path)
         let claim = SnapshotClaim(
-            corpus: corpus, epoch: epoch, position: Int64(changes.count), changes: Int64(changes.count),
-            sha256: try FileDigest.sha256Hex(path: path))
-        return (path, claim)
+            corpus: corpus, epoch: epoch, position: built.position, changes: built.changes, sha256: built.sha256)
+        return (built.path, claim)
     }
 
     /// An empty replica on disk whose remote is the corpus.

@@ -11,6 +11,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public var body: ErrorBody
     /// The `Allow` header of a 405.
     var allow: String?
+    /// The `Content-Range` header of a 416 (`bytes */SIZE`).
+    var contentRange: String?
     /// Answer with `Connection: close` and close the connection after the answer: for a
     /// request whose body was left unread, so the rest of it is not taken for a next request.
     var closesConnection = false
@@ -31,6 +33,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.glossProtocol] = GlossProtocol.version
         if let allow { headers[.allow] = allow }
+        if let contentRange { headers[.contentRange] = contentRange }
         if closesConnection { headers[.connection] = "close" }
         // Framed explicitly: for some requests (CONNECT) the HTTP layer would otherwise send
         // neither a length nor chunks, and the client could not tell where the answer ends.
@@ -84,7 +87,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .unseenDot: return APIError(.unprocessableContent, .unseenDot, error.description)
         case .clockBackwards: return APIError(.unprocessableContent, .clockBackwards, error.description)
         case .dotConflict: return APIError(.conflict, .dotConflict, error.description)
-        case .backupExists, .notABackup, .invalidPostgresURL, .corruptRecord:
+        case .backupExists, .notABackup, .invalidPostgresURL, .corruptRecord, .snapshotGone, .snapshotStale:
             return APIError(.internalServerError, .internal, error.description)
         }
     }

@@ -16,6 +16,13 @@ public final class ServerMetrics: Sendable {
     let concurrentVersions: CoreMetrics.Counter
     /// Long polls parked now, waiting for a change (a gauge).
     let longPollsWaiting: CoreMetrics.Meter
+    /// Snapshots built by this server (`serve --snapshot-every`), and builds that failed.
+    let snapshotsBuilt: CoreMetrics.Counter
+    let snapshotFailures: CoreMetrics.Counter
+    /// How long each snapshot build took.
+    let snapshotBuildDuration: CoreMetrics.Timer
+    /// Snapshot bytes sent (full and ranged downloads).
+    let snapshotBytesServed: CoreMetrics.Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -28,6 +35,10 @@ public final class ServerMetrics: Sendable {
         concurrentVersions = CoreMetrics.Counter(label: "gloss_conflicts_total", factory: factory)
         longPollsWaiting = CoreMetrics.Meter(label: "gloss_long_polls_waiting", factory: factory)
         longPollsWaiting.set(0)  // shown from the start, not only after the first poll
+        snapshotsBuilt = CoreMetrics.Counter(label: "gloss_snapshots_built_total", factory: factory)
+        snapshotFailures = CoreMetrics.Counter(label: "gloss_snapshot_build_failures_total", factory: factory)
+        snapshotBuildDuration = CoreMetrics.Timer(label: "gloss_snapshot_build_duration_seconds", factory: factory)
+        snapshotBytesServed = CoreMetrics.Counter(label: "gloss_snapshot_bytes_served_total", factory: factory)
     }
 
     /// Counts one request by route and status, and times it.
@@ -51,6 +62,16 @@ public final class ServerMetrics: Sendable {
         pulls.increment()
         changesPulled.increment(by: Int64(changes))
     }
+
+    /// A snapshot was built in `duration`.
+    func recordSnapshot(duration: Duration) {
+        snapshotsBuilt.increment()
+        snapshotBuildDuration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    func recordSnapshotFailure() { snapshotFailures.increment() }
+
+    func recordSnapshotBytes(_ count: Int) { snapshotBytesServed.increment(by: Int64(count)) }
 
     /// A long poll parked (+1) or woke (-1).
     func longPollsParked(_ delta: Int) {

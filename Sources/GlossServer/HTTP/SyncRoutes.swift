@@ -10,6 +10,8 @@ struct SyncRoutes {
     let metrics: ServerMetrics
     /// Wakes long polls when a push commits (see ``ChangeNotifier``).
     let changes: ChangeNotifier
+    /// Builds snapshots as corpora grow (`serve --snapshot-every`), if on.
+    let snapshots: AutoSnapshots?
 
     func add(to group: RouterGroup<GlossRequestContext>) {
         group.on(.changes, method: .post) { request, context in try await push(request, context) }
@@ -65,7 +67,10 @@ struct SyncRoutes {
             throw APIError.from(error)
         }
         metrics.recordPush(result)
-        if let position = result.position { changes.notify(corpusID: grant.corpusID, position: position) }
+        if let position = result.position {
+            changes.notify(corpusID: grant.corpusID, position: position)
+            snapshots?.pushed(corpusID: grant.corpusID, corpus: grant.corpus, position: position)
+        }
         let answer = PushResponse(stored: result.stored, duplicates: result.duplicates, maxSeq: result.maxSeq)
         return Body.response(Array(CanonicalJSON.string(answer.json).utf8), request: request, limits: limits)
     }

@@ -172,6 +172,7 @@ public final class PostgresStorage: Storage {
             }
             guard let corpus = found else { throw StorageError.unknownCorpus(name) }
             // Foreign keys cascade too; deleting explicitly keeps this correct without them.
+            try await connection.query("DELETE FROM snapshots WHERE corpus_id = \(corpus.id)", logger: logger)
             try await connection.query("DELETE FROM frontier WHERE corpus_id = \(corpus.id)", logger: logger)
             try await connection.query("DELETE FROM changes WHERE corpus_id = \(corpus.id)", logger: logger)
             try await connection.query("DELETE FROM replicas WHERE corpus_id = \(corpus.id)", logger: logger)
@@ -326,6 +327,8 @@ public final class PostgresStorage: Storage {
             for id in ids {
                 try await connection.query("UPDATE corpora SET epoch = \(StoredValues.newEpoch()) WHERE id = \(id)", logger: logger)
             }
+            // Snapshots count positions of the old history, which will be taken again (chunks cascade).
+            try await connection.query("DELETE FROM snapshots", logger: logger)
         }
         return try await corpora()
     }
@@ -365,6 +368,6 @@ public final class PostgresStorage: Storage {
                 continue
             }
         }
-        return problems
+        return problems + (try await snapshotProblems())
     }
 }

@@ -95,14 +95,18 @@ public final class SQLiteStorage: Storage {
     }
 
     func renewAllEpochs() throws -> [Corpus] {
-        try pool.write { db in
+        let corpora = try pool.write { db in
             for id in try Int64.fetchAll(db, sql: "SELECT id FROM corpora") {
                 try db.execute(sql: "UPDATE corpora SET epoch = ? WHERE id = ?", arguments: [StoredValues.newEpoch(), id])
             }
+            // Snapshots count positions of the old history, which will be taken again.
+            try db.execute(sql: "DELETE FROM snapshots")
             return try Row.fetchAll(db, sql: "SELECT id, name, created_at, last_position FROM corpora ORDER BY name").map { row in
                 Corpus(id: row["id"], name: row["name"], createdAt: row["created_at"], changes: row["last_position"])
             }
         }
+        removeUnrecordedSnapshotFiles()
+        return corpora
     }
 
 
@@ -176,18 +180,21 @@ public final class SQLiteStorage: Storage {
     }
 
     public func deleteCorpus(name: String) async throws -> Corpus {
-        try await pool.write { db in
+        let deleted = try await pool.write { db in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT id, name, created_at, last_position FROM corpora WHERE name = ?", arguments: [name])
             else { throw StorageError.unknownCorpus(name) }
             let id: Int64 = row["id"]
+            let snapshot = try String.fetchOne(db, sql: "SELECT file FROM snapshots WHERE corpus_id = ?", arguments: [id])
             // Foreign keys cascade too; deleting explicitly keeps this correct without them.
-            for table in ["frontier", "changes", "replicas", "tokens"] {
+            for table in ["snapshots", "frontier", "changes", "replicas", "tokens"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE corpus_id = ?", arguments: [id])
             }
             try db.execute(sql: "DELETE FROM corpora WHERE id = ?", arguments: [id])
-            return Corpus(id: id, name: row["name"], createdAt: row["created_at"], changes: row["last_position"])
+            return (Corpus(id: id, name: row["name"], createdAt: row["created_at"], changes: row["last_position"]), snapshot)
         }
+        if let file = deleted.1 { try? FileManager.default.removeItem(atPath: snapshotPath(file)) }
+        return deleted.0
     }
 
     public func grant(forTokenHash hash: String) async throws -> Grant? {
@@ -375,6 +382,6 @@ public final class SQLiteStorage: Storage {
                 }
             }
             return problems
-        }
+        } + snapshotProblems()
     }
 }

@@ -1,4 +1,5 @@
 public import GlossCore
+public import GlossStore
 import Foundation
 public import NIOCore
 
@@ -156,6 +157,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidPostgresURL(String, reason: String)
     /// A stored record that cannot be read (damage, or a write outside gloss-server).
     case corruptRecord(String)
+    /// The snapshot being read was replaced or removed meanwhile.
+    case snapshotGone(corpus: String)
+    /// The corpus's epoch was renewed while its snapshot was built: the snapshot was not kept.
+    case snapshotStale(corpus: String)
 
     public var description: String {
         switch self {
@@ -181,6 +186,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .backupExists(let file): return "\(file) already exists; give a new file name to back up into"
         case .notABackup(let file, let reason):
             return "\(file) is not a gloss-server backup (\(reason)); give a file made by 'gloss-server backup'"
+        case .snapshotGone(let corpus):
+            return "the snapshot of corpus '\(corpus)' was replaced while it was read; download it again"
+        case .snapshotStale(let corpus):
+            return "the epoch of corpus '\(corpus)' was renewed while its snapshot was built, so it was not kept; build it again"
         case .clockBackwards(let change, let earlier):
             return "change \(change) has a clock that does not include \(earlier), its own replica's earlier version of the entity; "
                 + "the replica's log is damaged: run 'gloss doctor'"
@@ -222,11 +231,87 @@ public protocol Storage: Sendable {
     func deliverChanges(to notifier: ChangeNotifier)
     /// Releases connections; the storage is not used afterwards.
     func shutdown() async
+
+    // MARK: Snapshots (docs/protocol.md, "Snapshot"; built by ``SnapshotMaker``)
+
+    /// A corpus's latest position and epoch, read together: every change up to that
+    /// position has committed (positions commit in order on both backends), so it is a
+    /// consistent cut to build a snapshot at. `nil` for an unknown corpus.
+    func snapshotTarget(corpus: String) async throws -> SnapshotTarget?
+    /// The stored changes' wire JSON with positions in `after + 1 … upTo`, in position
+    /// order, at most `limit` of them.
+    func changeWires(corpusID: Int64, after: Int64, upTo: Int64, limit: Int) async throws -> [StoredWire]
+    /// The corpus's latest snapshot, only if it is of the corpus's current epoch.
+    func latestSnapshot(corpusID: Int64) async throws -> SnapshotRecord?
+    /// Every recorded snapshot of every corpus, for listings and ``check()``.
+    func snapshots() async throws -> [SnapshotRecord]
+    /// Stores a finished snapshot file as the corpus's latest, replacing the previous one
+    /// in one short transaction, unless the corpus's epoch has changed since the file was
+    /// built or a snapshot at the same or a later position is recorded already: then the
+    /// recorded one is returned and the file is not kept. The file at `file.path` is moved
+    /// or copied away; the caller removes whatever is left of it.
+    func saveSnapshot(corpusID: Int64, file: SnapshotFile) async throws -> SnapshotRecord
+    /// Opens the bytes of a recorded snapshot from `offset` on. Reading a snapshot that was
+    /// replaced since fails (``StorageError/snapshotGone``) rather than yield another file's bytes.
+    func openSnapshot(_ snapshot: SnapshotRecord, from offset: Int64) async throws -> any SnapshotReader
+    /// The snapshot as a file on this machine, if the storage keeps it as one (SQLite);
+    /// `nil` when its bytes live elsewhere (PostgreSQL).
+    func snapshotFilePath(_ snapshot: SnapshotRecord) -> String?
+    /// A private folder for building snapshots (made 0700 when needed).
+    func snapshotWorkDirectory() throws -> String
+    /// Runs `body` unless another build of the corpus's snapshot holds the lock (in this
+    /// process or another on the same data): then returns `nil` at once.
+    func withSnapshotBuildLock<T: Sendable>(corpusID: Int64, _ body: @Sendable () async throws -> T) async throws -> T?
 }
 
 extension Storage {
     /// No feed: SQLite has no way to hear of another process's commit.
     public func deliverChanges(to notifier: ChangeNotifier) {}
+}
+
+/// Where and in which history a snapshot is built: see ``Storage/snapshotTarget(corpus:)``.
+public struct SnapshotTarget: Sendable, Hashable {
+    public let corpusID: Int64
+    public let corpus: String
+    public let position: Int64
+    public let epoch: String
+}
+
+/// A stored change's position and wire JSON.
+public struct StoredWire: Sendable {
+    public let position: Int64
+    public let wire: String
+}
+
+/// What the server records about a corpus's snapshot (the bytes themselves are kept in the
+/// data folder on SQLite and in PostgreSQL on PostgreSQL).
+public struct SnapshotRecord: Sendable, Hashable {
+    public let corpusID: Int64
+    public let corpus: String
+    /// The position it was built at (the cursor a replica adopting it continues from).
+    public let position: Int64
+    public let epoch: String
+    /// How many changes its log holds.
+    public let changes: Int64
+    /// The file's size in bytes.
+    public let size: Int64
+    /// The file's SHA-256, lowercase hex: its `ETag`.
+    public let sha256: String
+    public let createdAt: String
+    /// Where the backend keeps the bytes: a file name in the snapshots folder (SQLite), a
+    /// row id of `snapshots` (PostgreSQL).
+    let key: String
+
+    /// The `ETag` it is served with.
+    public var etag: String { SnapshotHeaders.etag(sha256Hex: sha256) }
+}
+
+/// Reads a snapshot's bytes in order, from where it was opened.
+public protocol SnapshotReader: Sendable {
+    /// The next bytes, at most `maxLength`; an empty buffer at the end.
+    func read(maxLength: Int) async throws -> ByteBuffer
+    /// Releases what the reader holds (a file); it is not used afterwards.
+    func close() async
 }
 
 /// Names of corpora and users: 1–64 of letters, digits, `-`, `_`, `.`.

@@ -59,7 +59,7 @@ extension GlossDatabase {
         guard corpus == claim.corpus else {
             throw StoreError.snapshotRefused(.claimMismatch("this replica syncs corpus '\(corpus)'"))
         }
-        let snapshot = try SnapshotFile(checking: path, claim: claim)
+        let snapshot = try UntrustedSnapshot(checking: path, claim: claim)
         let bytes = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
         try snapshot.refusing { db in try Self.giveIdentity(of: before, to: db) }
         let recheck = Self.recheck(path: self.path, expecting: before)

@@ -1,5 +1,3 @@
-import Crypto
-import Foundation
 
 /// What a downloaded snapshot claims to be: the response's headers, checked again against
 /// the file itself before it is adopted (``GlossDatabase/adoptSnapshot(at:claim:)``).
@@ -66,20 +64,4 @@ public enum SnapshotAdoption: Sendable, Hashable {
     /// The replica was not empty (or something wrote to it meanwhile): it was left as it
     /// was, and syncs by replaying the log.
     case replicaNotEmpty
-}
-
-/// The SHA-256 of a file, read in chunks (a snapshot runs to hundreds of megabytes).
-enum FileDigest {
-    static func sha256Hex(path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw StoreError.cannotOpen(path: path, reason: "cannot read the file")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-        }.joined()
-    }
 }

@@ -14,7 +14,7 @@ import GRDB
 /// one this version's migrations make (no extra table, index, trigger or view), and what
 /// it claims (corpus, epoch, position, change count) must match what the server
 /// announced, with counts and ids cross-checked.
-struct SnapshotFile {
+struct UntrustedSnapshot {
     /// The page size every replica uses (SQLite's default). A snapshot with another one
     /// could not be copied into a WAL-mode replica page for page.
     static let pageSize = 4096
@@ -27,7 +27,7 @@ struct SnapshotFile {
     init(checking path: String, claim: SnapshotClaim) throws {
         self.path = path
         let size = try Self.checkHeader(path: path)
-        let digest = try FileDigest.sha256Hex(path: path)
+        let digest = try SnapshotBuilder.hash(path).sha256
         guard digest == claim.sha256 else { throw StoreError.snapshotRefused(.hashMismatch(expected: claim.sha256, actual: digest)) }
         do {
             queue = try DatabaseQueue(path: path, configuration: Self.configuration())
