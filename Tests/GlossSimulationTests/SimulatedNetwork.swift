@@ -14,9 +14,14 @@ struct FaultRates: Sendable {
     var hold = 0.03
     var serverCrashBefore = 0.015
     var serverCrashAfter = 0.015
+    /// Of snapshot downloads that get through: the connection cut partway through the
+    /// body, or a byte of it damaged on the way.
+    var snapshotCut = 0.2
+    var snapshotDamage = 0.1
 
     static let none = FaultRates(
-        dropBefore: 0, dropAfter: 0, duplicate: 0, serverError: 0, hold: 0, serverCrashBefore: 0, serverCrashAfter: 0)
+        dropBefore: 0, dropAfter: 0, duplicate: 0, serverError: 0, hold: 0, serverCrashBefore: 0, serverCrashAfter: 0,
+        snapshotCut: 0, snapshotDamage: 0)
 }
 
 /// What the network did to requests in one run.
@@ -30,10 +35,15 @@ struct FaultCounts: Sendable, CustomStringConvertible {
     var replayed = 0
     var serverCrashes = 0
     var clientCrashes = 0
+    var snapshotsCut = 0
+    var snapshotsDamaged = 0
+    /// First syncs that adopted a snapshot holding changes (not faults: what the faults hit).
+    var snapshotsAdopted = 0
 
     var description: String {
         "requests \(requests), dropped before \(dropBefore), dropped after commit \(dropAfter), duplicated \(duplicate), "
-            + "5xx \(serverError), held \(held), replayed late \(replayed), server crashes \(serverCrashes), client crashes \(clientCrashes)"
+            + "5xx \(serverError), held \(held), replayed late \(replayed), server crashes \(serverCrashes), client crashes \(clientCrashes), "
+            + "snapshot downloads cut \(snapshotsCut), damaged \(snapshotsDamaged); snapshots adopted \(snapshotsAdopted)"
     }
 
     mutating func add(_ other: FaultCounts) {
@@ -46,6 +56,9 @@ struct FaultCounts: Sendable, CustomStringConvertible {
         replayed += other.replayed
         serverCrashes += other.serverCrashes
         clientCrashes += other.clientCrashes
+        snapshotsCut += other.snapshotsCut
+        snapshotsDamaged += other.snapshotsDamaged
+        snapshotsAdopted += other.snapshotsAdopted
     }
 }
 
@@ -133,8 +146,28 @@ final class SimulatedNetwork: Transport {
             try crashServer()
             throw .connectionLost("simulated: server crashed")
         default:
-            return observed(request, try deliver(request))
+            return observed(request, spoiled(request, try deliver(request)))
         }
+    }
+
+    /// A snapshot download that arrives cut short (the client resumes it with `Range`) or
+    /// with a damaged byte (the client must refuse it and replay the log).
+    private func spoiled(_ request: GlossSync.HTTPRequest, _ response: GlossSync.HTTPResponse) -> GlossSync.HTTPResponse {
+        guard request.path.hasSuffix("/snapshot"), response.status == 200 || response.status == 206, !response.body.isEmpty
+        else { return response }
+        var response = response
+        if random.chance(rates.snapshotCut) {
+            counts.snapshotsCut += 1
+            let kept = random.int(0...(response.body.count - 1))
+            trace("    snapshot download cut after \(kept) of \(response.body.count) bytes")
+            response.body.removeLast(response.body.count - kept)
+        } else if random.chance(rates.snapshotDamage) {
+            counts.snapshotsDamaged += 1
+            let index = random.int(0...(response.body.count - 1))
+            trace("    snapshot byte \(index) damaged")
+            response.body[index] ^= 0x5A
+        }
+        return response
     }
 
     private func crashServer() throws(TransportError) {
@@ -188,7 +221,9 @@ final class SimulatedNetwork: Transport {
         do {
             return try runBlocking {
                 let response = try await client.executeRequest(uri: request.path, method: method, headers: fields, body: body)
-                return GlossSync.HTTPResponse(status: response.status.code, body: Array(response.body.readableBytesView))
+                var headers: [String: String] = [:]
+                for field in response.headers { headers[field.name.canonicalName] = field.value }
+                return GlossSync.HTTPResponse(status: response.status.code, body: Array(response.body.readableBytesView), headers: headers)
             }
         } catch {
             throw .other("the router failed: \(error)")

@@ -45,6 +45,8 @@ final class Simulation {
     private(set) var failures: [String] = []
     let operations: Int
     var phases: [Double] = [0, 0, 0, 0]
+    /// Where the replicas' files are (a new device adds one).
+    let directory: String
 
     /// Runs one seed end to end.
     static func run(_ config: SimulationConfig) async -> SimulationResult {
@@ -78,6 +80,7 @@ final class Simulation {
 
     init(config: SimulationConfig, client: any TestClientProtocol, storage: CrashableStorage, directory: String) throws {
         self.config = config
+        self.directory = directory
         var random = SimulationRandom(seed: config.seed)
         // Separate streams, so that a shorter workload (when shrinking) replays the same prefix.
         var setup = random.split()

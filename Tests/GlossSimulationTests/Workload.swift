@@ -6,7 +6,7 @@ import GlossSync
 /// The operations a run draws from, with their weights.
 enum Operation: CaseIterable {
     case annotate, editNote, editLabel, editColor, addTag, removeTag, editArticle, deleteAnnotation, deleteArticle
-    case resolve, importSeed, importExport, sync, crashReplica, crashServer, clockJump, correctArticle
+    case resolve, importSeed, importExport, sync, crashReplica, crashServer, clockJump, correctArticle, newDevice
 
     var weight: Int {
         switch self {
@@ -27,6 +27,7 @@ enum Operation: CaseIterable {
         case .crashServer: return 2
         case .clockJump: return 3
         case .correctArticle: return 3
+        case .newDevice: return 2
         }
     }
 }
@@ -122,6 +123,8 @@ extension Simulation {
             }
         case .sync:
             sync(replica, prefix: prefix)
+        case .newDevice:
+            newDevice(prefix: "#\(number)")
         case .crashReplica:
             crash(replica, prefix: prefix)
         case .crashServer:
@@ -236,7 +239,9 @@ extension Simulation {
         }
         do {
             let report = try replica.sync(network: network, options: options)
-            trace("\(prefix) sync: \(report.pushed) pushed, \(report.pulled) pulled, \(report.requests) requests")
+            if let used = report.snapshot, used.used, (used.position ?? 0) > 0 { network.counts.snapshotsAdopted += 1 }
+            let snapshot = report.snapshot.map { $0.used ? ", from a snapshot at \($0.position ?? 0)" : ", no snapshot: \($0.reason ?? "")" } ?? ""
+            trace("\(prefix) sync: \(report.pushed) pushed, \(report.pulled) pulled, \(report.requests) requests\(snapshot)")
         } catch {
             switch error {
             case .unreachable, .serverFailing: trace("\(prefix) sync failed: \(error)")
