@@ -93,3 +93,31 @@ import Testing
         }
     }
 }
+
+/// A snapshot damaged on the server's disk (so served under its old ETag) is refused by
+/// the client in one line, and the first sync replays the log instead.
+@Suite struct DamagedSnapshotSyncTests {
+    @Test func aSnapshotDamagedOnTheServersDiskIsRefusedAndTheLogReplayed() async throws {
+        try await withSyncServer { server, directory in
+            let (a, _, _) = try await SnapshotSyncTests.history(server, directory)
+            let folder = (server.data as NSString).appendingPathComponent("snapshots")
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".sqlite") }
+            let file = (folder as NSString).appendingPathComponent(try #require(files.first, "no snapshot file in \(folder)"))
+            let handle = try #require(FileHandle(forWritingAtPath: file))
+            try handle.seek(toOffset: 4096 * 2 + 200)
+            try handle.write(contentsOf: Data([0xDE, 0xAD, 0xBE, 0xEF]))
+            try handle.close()
+
+            let fresh = try await Store.replica("phone", user: "phone", server: server, in: directory)
+            let result = try await fresh.run(["sync"])
+            #expect(result.status == 0, "\(result)")
+            let refusals = result.stderr.split(separator: "\n").filter { $0.contains("snapshot") }
+            #expect(refusals.count == 1, "\(result.stderr)")
+            #expect(refusals.first?.contains("did not use the server's snapshot") == true, "\(result.stderr)")
+            #expect(refusals.first?.contains("SHA-256") == true, "\(result.stderr)")
+            #expect(try await fresh.export("jsonl") == a.export("jsonl"))
+            try await fresh.expectDoctorPasses()
+            #expect(!FileManager.default.fileExists(atPath: fresh.path + ".snapshot"))
+        }
+    }
+}
