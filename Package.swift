@@ -70,7 +70,8 @@ let package = Package(
         // The sync engine, its async session, and the URLSession transport: what an app embeds.
         .target(
             name: "GlossSync",
-            dependencies: ["GlossStore", "GlossCore"],
+            // Crypto: the SHA-256 of a snapshot download, taken as it is written.
+            dependencies: ["GlossStore", "GlossCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         // The libcurl transport: the CLI's HTTP stack.
         .target(

@@ -58,12 +58,12 @@ public final class CurlTransport: Transport {
         var status = 0
         var headers: [String: String] = [:]
         /// Where a 2xx body goes when downloading to a file.
-        let file: FileHandle?
-        var fileFailed = false
+        let file: DownloadFile?
+        var fileFailed: TransportError?
         /// Whether the body has started: a 200's first bytes replace what the file held.
         var started = false
 
-        init(limit: Int, cancellation: SyncCancellation, file: FileHandle?) {
+        init(limit: Int, cancellation: SyncCancellation, file: DownloadFile?) {
             self.limit = limit
             self.cancellation = cancellation
             self.file = file
@@ -87,13 +87,13 @@ public final class CurlTransport: Transport {
         /// into memory up to `limit`. Returns whether it was taken.
         func take(_ data: UnsafeRawBufferPointer) -> Bool {
             if let file, (200..<300).contains(status) {
-                do {
-                    if !started, status != 206 { try file.truncate(atOffset: 0) }
+                do throws(TransportError) {
+                    if !started, status != 206 { try file.restart() }
                     started = true
-                    try file.write(contentsOf: data)
+                    try file.append(data)
                     return true
                 } catch {
-                    fileFailed = true
+                    fileFailed = error
                     return false
                 }
             }
@@ -110,23 +110,16 @@ public final class CurlTransport: Transport {
         try transfer(request, cancellation: cancellation, file: nil)
     }
 
-    /// Streams a 2xx body into the file at `path` (a 206 appended, any other replacing
-    /// what the file held), so a snapshot of hundreds
+    /// Streams a 2xx body into `file` (a 206 appended, any other replacing what the file
+    /// held), so a snapshot of hundreds
     /// of megabytes never sits in memory; `maxResponseBytes` bounds only other answers.
-    public func download(_ request: HTTPRequest, appendingTo path: String, cancellation: SyncCancellation) throws(TransportError)
+    public func download(_ request: HTTPRequest, into file: DownloadFile, cancellation: SyncCancellation) throws(TransportError)
         -> HTTPResponse
     {
-        guard let file = FileHandle(forWritingAtPath: path) else { throw .other("cannot open \(path) to write") }
-        defer { try? file.close() }
-        do {
-            try file.seekToEnd()
-        } catch {
-            throw .other("cannot write to \(path): \(error)")
-        }
-        return try transfer(request, cancellation: cancellation, file: file)
+        try transfer(request, cancellation: cancellation, file: file)
     }
 
-    private func transfer(_ request: HTTPRequest, cancellation: SyncCancellation, file: FileHandle?) throws(TransportError)
+    private func transfer(_ request: HTTPRequest, cancellation: SyncCancellation, file: DownloadFile?) throws(TransportError)
         -> HTTPResponse
     {
         guard !cancellation.isCancelled else { throw .cancelled }
@@ -204,7 +197,7 @@ public final class CurlTransport: Transport {
         } ?? curl_easy_perform(handle)
 
         if sink.overflowed { throw .responseTooLarge(limit: maxResponseBytes) }
-        if sink.fileFailed { throw .other("cannot write the download to its file (is the disk full?)") }
+        if let failure = sink.fileFailed { throw failure }
         if code == CURLE_ABORTED_BY_CALLBACK { throw .cancelled }
         guard code == CURLE_OK else { throw Self.error(for: code, url: url) }
         var status = 0

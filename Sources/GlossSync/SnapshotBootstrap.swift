@@ -33,7 +33,7 @@ extension SyncEngine {
     /// was and the sync replays the log as it always could.
     func bootstrapFromSnapshot() throws {
         guard options.useSnapshot, try store.canAdoptSnapshot() else { return }
-        let file = try store.snapshotDownloadFile()
+        let file = try DownloadFile(path: try store.snapshotDownloadFile())
         defer { store.removeSnapshotDownload() }
         let claim: SnapshotClaim
         do {
@@ -52,7 +52,7 @@ extension SyncEngine {
             }
         }
         do {
-            switch try store.adoptSnapshot(at: file, claim: claim) {
+            switch try store.adoptSnapshot(at: file.path, claim: claim, fileSHA256: file.sha256) {
             case .adopted(let position, let changes, let bytes):
                 report.snapshot = SnapshotReport(used: true, position: position, changes: changes, bytes: bytes)
                 report.pullStart = position
@@ -69,14 +69,14 @@ extension SyncEngine {
     /// Downloads the snapshot into `file`, resuming with `Range` and `If-Range` after a
     /// transient failure (as many attempts as any request gets).
     /// - Returns: what the server announced, or `nil` when it has no snapshot.
-    private func downloadSnapshot(into file: String) throws -> SnapshotClaim? {
+    private func downloadSnapshot(into file: DownloadFile) throws -> SnapshotClaim? {
         let path = WireRoute.snapshotPath(remote.corpus)
         var announced: (claim: SnapshotClaim, etag: String, size: Int64)?
         var delay = options.backoff
         for attempt in 1...options.attempts {
             guard !options.cancellation.isCancelled else { throw SyncError.cancelled }
             var request = HTTPRequest(method: .get, path: path, headers: headers)
-            let have = Self.size(of: file)
+            let have = file.size
             if let announced, have > 0 {
                 request.headers.append(("Range", "bytes=\(have)-"))
                 request.headers.append(("If-Range", announced.etag))
@@ -84,7 +84,7 @@ extension SyncEngine {
             report.requests += 1
             let response: HTTPResponse
             do {
-                response = try transport.download(request, appendingTo: file, cancellation: options.cancellation)
+                response = try transport.download(request, into: file, cancellation: options.cancellation)
             } catch {
                 if error == .cancelled { throw SyncError.cancelled }
                 guard error.isTransient, attempt < options.attempts else {
@@ -101,7 +101,7 @@ extension SyncEngine {
                     throw SyncError.invalidResponse("the server resumed a snapshot download with another snapshot")
                 }
                 announced = current
-                let size = Self.size(of: file)
+                let size = file.size
                 if size == current.size { return current.claim }
                 guard size < current.size else {
                     throw SyncError.invalidResponse("the snapshot is longer than the server announced")
@@ -113,7 +113,7 @@ extension SyncEngine {
                 return nil
             case 416:
                 // What we hold is not a prefix of the current snapshot: start again.
-                try? FileHandle(forWritingAtPath: file)?.truncate(atOffset: 0)
+                try file.restart()
                 announced = nil
             case 429, 500...:
                 break
@@ -151,9 +151,5 @@ extension SyncEngine {
         guard let size, size > 0 else { throw missing(response.status == 206 ? "Content-Range" : "Content-Length") }
         let claim = SnapshotClaim(corpus: corpus, epoch: epoch, position: position, changes: changes, sha256: sha256)
         return (claim, etag, size)
-    }
-
-    private static func size(of file: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: file)[.size]) as? NSNumber)?.int64Value ?? 0
     }
 }

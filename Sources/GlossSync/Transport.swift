@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// One HTTP request of the sync protocol.
@@ -86,28 +87,30 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 public protocol Transport: AnyObject {
     func perform(_ request: HTTPRequest, cancellation: SyncCancellation) throws(TransportError) -> HTTPResponse
 
-    /// Performs a GET whose body, when the status is 2xx, goes to the file at `path` as it
-    /// arrives instead of being held in memory (a snapshot runs to hundreds of megabytes):
-    /// a 206 (the rest of a `Range`) is appended, any other 2xx replaces what the file
-    /// held. The returned response's body is then empty. Any other answer's body is
-    /// returned as ``perform(_:cancellation:)`` returns it. The file must exist.
-    func download(_ request: HTTPRequest, appendingTo path: String, cancellation: SyncCancellation) throws(TransportError)
+    /// Performs a GET whose body, when the status is 2xx, goes to `file` as it arrives
+    /// instead of being held in memory (a snapshot runs to hundreds of megabytes): a 206
+    /// (the rest of a `Range`) is appended, any other 2xx replaces what the file held
+    /// (``DownloadFile/restart()`` before its first byte). The returned response's body is
+    /// then empty. Any other answer's body is returned as ``perform(_:cancellation:)``
+    /// returns it.
+    func download(_ request: HTTPRequest, into file: DownloadFile, cancellation: SyncCancellation) throws(TransportError)
         -> HTTPResponse
 }
 
 extension Transport {
     /// Holds the body in memory, then appends it: for transports that cannot stream to a
     /// file (a simulation's); bounded by what the transport accepts in memory.
-    public func download(_ request: HTTPRequest, appendingTo path: String, cancellation: SyncCancellation) throws(TransportError)
+    public func download(_ request: HTTPRequest, into file: DownloadFile, cancellation: SyncCancellation) throws(TransportError)
         -> HTTPResponse
     {
         var response = try perform(request, cancellation: cancellation)
         guard (200..<300).contains(response.status) else { return response }
-        do {
-            try FileAppender(path: path).append(response.body, replacing: response.status != 206)
-        } catch {
-            throw .other("cannot write to \(path): \(error)")
+        if response.status != 206 { try file.restart() }
+        var failure: TransportError?
+        response.body.withUnsafeBytes { bytes in
+            do throws(TransportError) { try file.append(bytes) } catch { failure = error }
         }
+        if let failure { throw failure }
         response.body = []
         return response
     }
@@ -118,18 +121,52 @@ extension Transport {
     }
 }
 
-/// Appends bytes to an existing file (the default ``Transport/download(_:appendingTo:cancellation:)``).
-public struct FileAppender {
-    let path: String
+/// The file a download goes into, with the SHA-256 of what it holds taken as it is
+/// written, so a snapshot of hundreds of megabytes is not read back to be checked.
+public final class DownloadFile {
+    public let path: String
+    private let handle: FileHandle
+    private var hasher = SHA256()
+    /// How many bytes it holds.
+    public private(set) var size: Int64 = 0
 
-    public init(path: String) { self.path = path }
+    /// Opens the existing file at `path` and empties it.
+    public init(path: String) throws(TransportError) {
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw .other("cannot open \(path) to write") }
+        self.path = path
+        self.handle = handle
+        try restart()
+    }
 
-    /// Appends `bytes`, or writes them instead of what the file held when `replacing`.
-    public func append(_ bytes: [UInt8], replacing: Bool = false) throws {
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw TransportError.other("cannot open \(path) to write") }
-        defer { try? handle.close() }
-        if replacing { try handle.truncate(atOffset: 0) }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: bytes)
+    deinit { try? handle.close() }
+
+    /// Appends what arrived.
+    public func append(_ bytes: UnsafeRawBufferPointer) throws(TransportError) {
+        do {
+            try handle.write(contentsOf: bytes)
+        } catch {
+            throw .other("cannot write the download to \(path) (is the disk full?): \(error)")
+        }
+        hasher.update(bufferPointer: bytes)
+        size += Int64(bytes.count)
+    }
+
+    /// Empties it: a whole new body follows.
+    public func restart() throws(TransportError) {
+        do {
+            try handle.truncate(atOffset: 0)
+        } catch {
+            throw .other("cannot write to \(path): \(error)")
+        }
+        hasher = SHA256()
+        size = 0
+    }
+
+    /// The lowercase hex SHA-256 of what it holds.
+    public var sha256: String {
+        hasher.finalize().map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+        }.joined()
     }
 }

@@ -46,20 +46,13 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
     /// Streams a 2xx body into the file at `path` (a 206 appended, any other replacing what
     /// the file held); `maxResponseBytes` bounds
     /// only other answers.
-    public func download(_ request: HTTPRequest, appendingTo path: String, cancellation: SyncCancellation) throws(TransportError)
+    public func download(_ request: HTTPRequest, into file: DownloadFile, cancellation: SyncCancellation) throws(TransportError)
         -> HTTPResponse
     {
-        guard let file = FileHandle(forWritingAtPath: path) else { throw .other("cannot open \(path) to write") }
-        defer { try? file.close() }
-        do {
-            try file.seekToEnd()
-        } catch {
-            throw .other("cannot write to \(path): \(error)")
-        }
-        return try run(request, cancellation: cancellation, file: file)
+        try run(request, cancellation: cancellation, file: file)
     }
 
-    private func run(_ request: HTTPRequest, cancellation: SyncCancellation, file: FileHandle?) throws(TransportError)
+    private func run(_ request: HTTPRequest, cancellation: SyncCancellation, file: DownloadFile?) throws(TransportError)
         -> HTTPResponse
     {
         guard !cancellation.isCancelled else { throw .cancelled }
@@ -82,7 +75,7 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
         receiver.finish(task.taskIdentifier)
 
         if transfer.overflowed { throw .responseTooLarge(limit: maxResponseBytes) }
-        if transfer.fileFailed { throw .other("cannot write the download to its file (is the disk full?)") }
+        if let failure = transfer.fileFailed { throw failure }
         if let error = transfer.error {
             if cancellation.isCancelled { throw .cancelled }
             throw Self.transportError(error, url: address)
@@ -117,13 +110,13 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
         var error: (any Error)?
         var overflowed = false
         /// Where a 2xx body goes when downloading to a file.
-        let file: FileHandle?
-        var fileFailed = false
+        let file: DownloadFile?
+        var fileFailed: TransportError?
         /// Whether the body has started: a 200's first bytes replace what the file held.
         var started = false
         let done = DispatchSemaphore(value: 0)
 
-        init(limit: Int, file: FileHandle?) {
+        init(limit: Int, file: DownloadFile?) {
             self.limit = limit
             self.file = file
         }
@@ -167,12 +160,16 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
             guard let transfer = transfer(dataTask) else { return }
             if let file = transfer.file, let status = transfer.status, (200..<300).contains(status) {
-                do {
-                    if !transfer.started, status != 206 { try file.truncate(atOffset: 0) }
+                do throws(TransportError) {
+                    if !transfer.started, status != 206 { try file.restart() }
                     transfer.started = true
-                    try file.write(contentsOf: data)
+                    var failure: TransportError?
+                    data.withUnsafeBytes { bytes in
+                        do throws(TransportError) { try file.append(bytes) } catch { failure = error }
+                    }
+                    if let failure { throw failure }
                 } catch {
-                    transfer.fileFailed = true
+                    transfer.fileFailed = error
                     dataTask.cancel()
                 }
                 return

@@ -47,19 +47,23 @@ extension GlossDatabase {
     /// by another process is never overwritten: the adoption is abandoned instead.
     /// - Returns: what was adopted, or ``SnapshotAdoption/replicaNotEmpty``.
     /// - Throws: ``StoreError/snapshotRefused(_:)`` when the file fails a check.
-    public func adoptSnapshot(at path: String, claim: SnapshotClaim) throws -> SnapshotAdoption {
-        try adoptSnapshot(at: path, claim: claim, beforeCopy: {})
+    /// - Parameter fileSHA256: the file's SHA-256 when the caller took it as it wrote the
+    ///   file (GlossSync's download does); `nil` reads the file to take it.
+    public func adoptSnapshot(at path: String, claim: SnapshotClaim, fileSHA256: String? = nil) throws -> SnapshotAdoption {
+        try adoptSnapshot(at: path, claim: claim, fileSHA256: fileSHA256, beforeCopy: {})
     }
 
     /// ``adoptSnapshot(at:claim:)``, with `beforeCopy` run once the file passed its checks,
     /// just before the copy: a test writes to the replica there, as another process might.
-    func adoptSnapshot(at path: String, claim: SnapshotClaim, beforeCopy: () throws -> Void) throws -> SnapshotAdoption {
+    func adoptSnapshot(
+        at path: String, claim: SnapshotClaim, fileSHA256: String? = nil, beforeCopy: () throws -> Void
+    ) throws -> SnapshotAdoption {
         guard let before = try read({ db in try Self.emptyReplica(db) }) else { return .replicaNotEmpty }
         let corpus: String = before.remote("corpus") ?? ""
         guard corpus == claim.corpus else {
             throw StoreError.snapshotRefused(.claimMismatch("this replica syncs corpus '\(corpus)'"))
         }
-        let snapshot = try UntrustedSnapshot(checking: path, claim: claim)
+        let snapshot = try UntrustedSnapshot(checking: path, claim: claim, fileSHA256: fileSHA256)
         let bytes = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
         try snapshot.refusing { db in try Self.giveIdentity(of: before, to: db) }
         let recheck = Self.recheck(path: self.path, expecting: before)

@@ -24,10 +24,11 @@ struct UntrustedSnapshot {
 
     /// Opens and checks the file at `path` against `claim`.
     /// - Throws: ``StoreError/snapshotRefused(_:)`` saying what is wrong.
-    init(checking path: String, claim: SnapshotClaim) throws {
+    /// - Parameter fileSHA256: the file's SHA-256 if the caller took it while writing it.
+    init(checking path: String, claim: SnapshotClaim, fileSHA256: String? = nil) throws {
         self.path = path
         let size = try Self.checkHeader(path: path)
-        let digest = try SnapshotBuilder.hash(path).sha256
+        let digest = try fileSHA256 ?? SnapshotBuilder.hash(path).sha256
         guard digest == claim.sha256 else { throw StoreError.snapshotRefused(.hashMismatch(expected: claim.sha256, actual: digest)) }
         do {
             queue = try DatabaseQueue(path: path, configuration: Self.configuration())
@@ -187,15 +188,15 @@ struct UntrustedSnapshot {
             db,
             sql: """
                 SELECT COUNT(*) FROM changes
-                WHERE length(replica) != 26 OR replica GLOB '*[^0-9ABCDEFGHJKMNPQRSTVWXYZ]*'
+                WHERE length(replica) != 26 OR ltrim(replica, '0123456789ABCDEFGHJKMNPQRSTVWXYZ') != ''
                 """) ?? 0
         guard malformedReplica == 0 else { throw fail("\(malformedReplica) changes with a malformed replica id") }
         let malformedEntity = try Int.fetchOne(
             db,
             sql: """
                 SELECT COUNT(*) FROM changes WHERE NOT (
-                    (kind = 'article' AND length(entity) = 32 AND entity NOT GLOB '*[^0-9a-f]*')
-                    OR (kind = 'annotation' AND length(entity) = 26 AND entity NOT GLOB '*[^0-9abcdefghjkmnpqrstvwxyz]*'))
+                    (kind = 'article' AND length(entity) = 32 AND ltrim(entity, '0123456789abcdef') = '')
+                    OR (kind = 'annotation' AND length(entity) = 26 AND ltrim(entity, '0123456789abcdefghjkmnpqrstvwxyz') = ''))
                 """) ?? 0
         guard malformedEntity == 0 else { throw fail("\(malformedEntity) changes with a malformed entity id") }
         let logged = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT DISTINCT kind, entity FROM changes)") ?? 0
