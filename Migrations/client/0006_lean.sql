@@ -106,17 +106,19 @@ CREATE INDEX annotations_orphaned ON annotations (article) WHERE orphaned;
 -- rebuild (a virtual table over `search`: it stores nothing).
 CREATE VIRTUAL TABLE search_terms USING fts5vocab (search, instance);
 
--- Articles and annotations with their ids and the content they show.
+-- Articles and annotations with their ids and the content they show. Look one up by
+-- `kind = … AND id = …` (the entities index), or by `entity`; a kind condition alone
+-- would make SQLite start from `entities` and scan it.
 CREATE VIEW article_view AS
-    SELECT a.rowid AS entity, e.id AS id, COALESCE(a.content, c.content) AS content
+    SELECT a.rowid AS entity, e.kind AS kind, e.id AS id, COALESCE(a.content, c.content) AS content
     FROM articles a
-    JOIN entities e ON e.rowid = a.rowid AND e.kind = 'article'
+    JOIN entities e ON e.rowid = a.rowid
     LEFT JOIN changes c ON c.position = a.shown;
 CREATE VIEW annotation_view AS
-    SELECT n.rowid AS entity, e.id AS id, n.article AS article_entity, ae.id AS article,
+    SELECT n.rowid AS entity, e.kind AS kind, e.id AS id, n.article AS article_entity, ae.id AS article,
         n.start AS start, n."end" AS "end", n.orphaned AS orphaned, n.exact AS exact, n.prefix AS prefix,
         n.suffix AS suffix, COALESCE(n.content, c.content) AS content
     FROM annotations n
-    JOIN entities e ON e.rowid = n.rowid AND e.kind = 'annotation'
+    JOIN entities e ON e.rowid = n.rowid
     LEFT JOIN entities ae ON ae.rowid = n.article
     LEFT JOIN changes c ON c.position = n.shown;

@@ -19,8 +19,8 @@ struct DoctorTests {
             try db.execute(
                 sql: """
                     UPDATE annotations SET shown = NULL, content = json_set(
-                        (SELECT content FROM annotation_view WHERE id = ?), '$.note', 'tampered')
-                    WHERE rowid = (SELECT entity FROM annotation_view WHERE id = ?)
+                        (SELECT content FROM annotation_view WHERE kind = 'annotation' AND id = ?), '$.note', 'tampered')
+                    WHERE rowid = (SELECT entity FROM annotation_view WHERE kind = 'annotation' AND id = ?)
                     """, arguments: [annotation.id, annotation.id])
             try db.execute(sql: "INSERT INTO search (search) VALUES ('delete-all')")
         }

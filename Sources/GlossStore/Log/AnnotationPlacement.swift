@@ -77,8 +77,10 @@ enum AnnotationPlacement {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT entity, id, content, start, "end", orphaned, exact IS NOT NULL AS kept
-                    FROM annotation_view WHERE article_entity = ?
+                    SELECT n.rowid AS entity, e.id, COALESCE(n.content, c.content) AS content, n.start, n."end", n.orphaned,
+                        n.exact IS NOT NULL AS kept
+                    FROM annotations n CROSS JOIN entities e ON e.rowid = n.rowid LEFT JOIN changes c ON c.position = n.shown
+                    WHERE n.article = ?
                     """),
             arguments: [entity])
         guard !rows.isEmpty else { return }
@@ -117,8 +119,8 @@ enum AnnotationPlacement {
     static func adopt(article id: String, entity: Int64, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
-                UPDATE annotations SET article = ? WHERE article IS NULL AND rowid IN
-                    (SELECT entity FROM annotation_view WHERE article_entity IS NULL AND json_extract(content, '$.article') = ?)
+                UPDATE annotations SET article = ? WHERE article IS NULL
+                    AND json_extract(COALESCE(content, (SELECT content FROM changes WHERE position = shown)), '$.article') = ?
                 """
         ).execute(arguments: [entity, id])
     }
@@ -126,7 +128,7 @@ enum AnnotationPlacement {
     /// Where the annotation `id` sits now, as its row stands for it; `nil` without a row.
     static func stored(_ id: String, _ db: Database) throws -> Placed? {
         guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(Reader.columns) FROM annotation_view WHERE id = ?"), arguments: [id])
+            db.cachedStatement(sql: "SELECT \(Reader.columns) FROM annotation_view WHERE kind = 'annotation' AND id = ?"), arguments: [id])
         else { return nil }
         var reader = Reader()
         return try reader.placed(from: row, db)

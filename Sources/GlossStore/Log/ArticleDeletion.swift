@@ -26,10 +26,11 @@ enum ArticleDeletion {
         let waiting = try String.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT c.clock FROM annotation_view n
-                    JOIN frontier f ON f.entity = n.entity
-                    JOIN changes c ON c.position = f.position
-                    WHERE n.article_entity IS NULL AND json_extract(n.content, '$.article') = ?
+                    SELECT c.clock FROM annotations n
+                    CROSS JOIN frontier f ON f.entity = n.rowid
+                    CROSS JOIN changes c ON c.position = f.position
+                    WHERE n.article IS NULL
+                        AND json_extract(COALESCE(n.content, (SELECT content FROM changes WHERE position = n.shown)), '$.article') = ?
                     """),
             arguments: [article])
         return try (clocks + waiting).reduce(VectorClock()) { joined, text in
@@ -45,7 +46,7 @@ enum ArticleDeletion {
     static func article(of annotation: String, version: Version, _ db: Database) throws -> String? {
         if let article = version.content?["article"]?.stringValue { return article }
         return try String.fetchOne(
-            db.cachedStatement(sql: "SELECT COALESCE(article, json_extract(content, '$.article')) FROM annotation_view WHERE id = ?"),
+            db.cachedStatement(sql: "SELECT COALESCE(article, json_extract(content, '$.article')) FROM annotation_view WHERE kind = 'annotation' AND id = ?"),
             arguments: [annotation])
     }
 

@@ -73,12 +73,12 @@ extension GlossDatabase {
             let label: String
             switch kind {
             case .article:
-                label = try Row.fetchOne(db, sql: "SELECT id, content FROM article_view WHERE id = ?", arguments: [id])
+                label = try Row.fetchOne(db, sql: "SELECT id, content FROM article_view WHERE kind = 'article' AND id = ?", arguments: [id])
                     .map { try articleRecord(content: $0).title } ?? ""
             case .annotation:
                 var reader = AnnotationPlacement.Reader()
                 label = try Row.fetchOne(
-                    db, sql: "SELECT \(AnnotationPlacement.Reader.columns) FROM annotation_view WHERE id = ?", arguments: [id]
+                    db, sql: "SELECT \(AnnotationPlacement.Reader.columns) FROM annotation_view WHERE kind = 'annotation' AND id = ?", arguments: [id]
                 ).map { try reader.placed(from: $0, db).target.exact } ?? ""
             }
             return ConflictEntry(

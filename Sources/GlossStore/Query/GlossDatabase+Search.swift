@@ -58,7 +58,7 @@ extension GlossDatabase {
             let rank: Double = row["rank"]
             switch kind {
             case .article:
-                guard let row = try Row.fetchOne(db, sql: "SELECT id, content FROM article_view WHERE id = ?", arguments: [id])
+                guard let row = try Row.fetchOne(db, sql: "SELECT id, content FROM article_view WHERE kind = 'article' AND id = ?", arguments: [id])
                 else { return nil }
                 let article = try Self.articleRecord(content: row)
                 let (title, text) = (article.title, article.text)
@@ -71,7 +71,7 @@ extension GlossDatabase {
                     db,
                     sql: """
                         SELECT n.id, n.content, a.id AS article_id, a.content AS article_content
-                        FROM annotation_view n JOIN article_view a ON a.entity = n.article_entity WHERE n.id = ?
+                        FROM annotation_view n JOIN article_view a ON a.entity = n.article_entity WHERE n.kind = 'annotation' AND n.id = ?
                         """,
                     arguments: [id])
                 else { return nil }

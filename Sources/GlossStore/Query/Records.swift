@@ -148,7 +148,7 @@ extension GlossDatabase {
             let (_, id) = try Self.resolveID(idPrefix, kind: .article, db)
             guard let row = try Row.fetchOne(
                 db,
-                sql: "SELECT \(Self.articleColumns) FROM article_view a JOIN entities e ON e.rowid = a.entity WHERE a.id = ?",
+                sql: "SELECT \(Self.articleColumns) FROM article_view a JOIN entities e ON e.rowid = a.entity WHERE a.kind = 'article' AND a.id = ?",
                 arguments: [id])
             else { throw StoreError.articleDeleted(id) }
             return try Self.articleRecord(row)
@@ -270,7 +270,7 @@ extension GlossDatabase {
                 db,
                 sql: """
                     SELECT \(Self.annotationColumns) FROM annotation_view n
-                    JOIN entities e ON e.rowid = n.entity WHERE n.id = ?
+                    JOIN entities e ON e.rowid = n.entity WHERE n.kind = 'annotation' AND n.id = ?
                     """, arguments: [id])
             else { throw StoreError.notFound(kind: "annotation", id: idPrefix) }
             var reader = AnnotationPlacement.Reader()
