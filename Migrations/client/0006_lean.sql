@@ -6,7 +6,8 @@
 -- A replica was 4.3 times its JSONL export. Now an entity's content is kept once, in the
 -- log, and derived rows hold only what the log does not:
 --
--- * Rows are keyed by `entities.rowid` (an integer), not by a second copy of the id.
+-- * Rows are keyed by `entities.rowid` (an integer), not by a second copy of the id;
+--   `entities` is indexed by `id` alone.
 -- * `frontier`: one row per frontier version, (entity rowid, change position).
 -- * `articles` and `annotations`: `shown` is the position of the change whose content the
 --   entity shows (its single frontier version, the overwhelming case); `content` holds a
@@ -99,8 +100,27 @@ ALTER TABLE frontier_lean RENAME TO frontier;
 ALTER TABLE articles_lean RENAME TO articles;
 ALTER TABLE annotations_lean RENAME TO annotations;
 ALTER TABLE search_lean RENAME TO search;
-CREATE INDEX annotations_by_article ON annotations (article, start);
+CREATE INDEX annotations_by_article ON annotations (article);
 CREATE INDEX annotations_orphaned ON annotations (article) WHERE orphaned;
+
+-- `entities` keeps its rows and rowids; its index is on `id` alone, which is unique
+-- across kinds (an article id is 32 hex digits, an annotation id 26 base32 characters,
+-- and changes with other ids are refused), so it does not repeat `kind` 101,000 times.
+CREATE TABLE entities_lean (
+    rowid INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    deleted INTEGER NOT NULL,            -- every frontier version is a deletion
+    conflicts TEXT,                      -- JSON of field and delete conflicts; NULL if none
+    created_wall INTEGER NOT NULL,       -- first version's hybrid timestamp (ms)
+    modified_wall INTEGER NOT NULL       -- latest frontier version's hybrid timestamp (ms)
+);
+INSERT INTO entities_lean (rowid, kind, id, deleted, conflicts, created_wall, modified_wall)
+    SELECT rowid, kind, id, deleted, conflicts, created_wall, modified_wall FROM entities;
+DROP TABLE entities;
+ALTER TABLE entities_lean RENAME TO entities;
+CREATE UNIQUE INDEX entities_by_id ON entities (id);
+CREATE INDEX entities_conflicted ON entities (kind, id) WHERE conflicts IS NOT NULL;
 
 -- Terms of the contentless index by entity row, for `gloss doctor` to compare with a
 -- rebuild (a virtual table over `search`: it stores nothing).

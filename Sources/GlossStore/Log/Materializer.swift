@@ -222,7 +222,7 @@ enum Materializer {
                 sql: """
                     INSERT INTO entities (kind, id, deleted, conflicts, created_wall, modified_wall)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (kind, id) DO UPDATE SET
+                    ON CONFLICT (id) DO UPDATE SET
                         deleted = excluded.deleted, conflicts = excluded.conflicts,
                         created_wall = MIN(created_wall, excluded.created_wall),
                         modified_wall = excluded.modified_wall
