@@ -145,7 +145,8 @@ enum AnnotationPlacement {
             if row["orphaned"] { return Placed(target: try ownTarget(row), orphaned: true) }
             let (start, end): (Int, Int) = (row["start"], row["end"])
             if let exact: String = row["exact"] {
-                return Placed(target: TextSelector(exact: exact, prefix: row["prefix"], suffix: row["suffix"], start: start, end: end), orphaned: false)
+                let kept = TextSelector(exact: exact, prefix: row["prefix"], suffix: row["suffix"], start: start, end: end)
+                return Placed(target: kept, orphaned: false)
             }
             guard let article: Int64 = row["article_entity"], let text = try text(of: article, db) else {
                 return Placed(target: try ownTarget(row), orphaned: false)

@@ -46,7 +46,11 @@ enum ArticleDeletion {
     static func article(of annotation: String, version: Version, _ db: Database) throws -> String? {
         if let article = version.content?["article"]?.stringValue { return article }
         return try String.fetchOne(
-            db.cachedStatement(sql: "SELECT COALESCE(article, json_extract(content, '$.article')) FROM annotation_view WHERE kind = 'annotation' AND id = ?"),
+            db.cachedStatement(
+                sql: """
+                    SELECT COALESCE(article, json_extract(content, '$.article')) FROM annotation_view
+                    WHERE kind = 'annotation' AND id = ?
+                    """),
             arguments: [annotation])
     }
 
