@@ -145,9 +145,10 @@ extension GlossDatabase {
         return report
     }
 
-    /// Placed annotations whose span does not hold their quote in their article's text
-    /// (a placement is either on its words or an orphan; anything else would point readers
-    /// at other words, or past the end of the text).
+    /// Placed annotations whose span does not fit their article's text, or that keep a
+    /// quote of their own though the text is there to slice it from (a placement is either
+    /// on its words or an orphan; anything else would point readers at other words, or
+    /// past the end of the text).
     static func misplacedSpans(_ db: Database) throws -> [String] {
         try Row.fetchAll(
             db,
