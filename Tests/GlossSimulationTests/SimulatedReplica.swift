@@ -84,7 +84,14 @@ final class SimulatedReplica {
     /// Frontier rows, `kind entity replica:seq` sorted, as the server's are listed.
     func frontier() throws -> [String] {
         try store.reader.read { db in
-            try Row.fetchAll(db, sql: "SELECT kind, entity, replica, seq FROM frontier ORDER BY kind, entity, replica, seq").map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.kind, e.id AS entity, c.replica, c.seq FROM frontier f
+                    JOIN entities e ON e.rowid = f.entity JOIN changes c ON c.position = f.position
+                    ORDER BY e.kind, e.id, c.replica, c.seq
+                    """
+            ).map { row in
                 "\(row["kind"] as String) \(row["entity"] as String) \(row["replica"] as String):\(row["seq"] as Int64)"
             }
         }

@@ -26,8 +26,8 @@ struct EntitySnapshot {
                 db,
                 sql: """
                     SELECT e.kind, e.id, e.conflicts, COALESCE(a.content, n.content) AS content FROM entities e
-                    LEFT JOIN articles a ON e.kind = 'article' AND a.id = e.id
-                    LEFT JOIN annotations n ON e.kind = 'annotation' AND n.id = e.id
+                    LEFT JOIN article_view a ON e.kind = 'article' AND a.entity = e.rowid
+                    LEFT JOIN annotation_view n ON e.kind = 'annotation' AND n.entity = e.rowid
                     """)
         }
         for row in rows {

@@ -16,8 +16,13 @@ struct DoctorTests {
         let (store, article) = try Fixtures.storeWithSeed()
         let annotation = try store.annotate(articleID: article, anchor: .range(start: 14, end: 18), fields: .init(note: "n"))
         try store.writer.write { db in
-            try db.execute(sql: "UPDATE annotations SET note = 'tampered' WHERE id = ?", arguments: [annotation.id])
-            try db.execute(sql: "DELETE FROM search")
+            try db.execute(
+                sql: """
+                    UPDATE annotations SET shown = NULL, content = json_set(
+                        (SELECT content FROM annotation_view WHERE kind = 'annotation' AND id = ?), '$.note', 'tampered')
+                    WHERE rowid = (SELECT entity FROM annotation_view WHERE kind = 'annotation' AND id = ?)
+                    """, arguments: [annotation.id, annotation.id])
+            try db.execute(sql: "INSERT INTO search (search) VALUES ('delete-all')")
         }
         let report = try store.doctor()
         #expect(!report.isHealthy)

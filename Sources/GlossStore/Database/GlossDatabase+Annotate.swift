@@ -70,7 +70,9 @@ extension GlossDatabase {
         let newID = Annotation.newID(using: &generator)
         return try writeLocal { transaction in
             let (_, id) = try Self.resolveID(articleID, kind: .article, transaction.db)
-            guard let text = try String.fetchOne(transaction.db, sql: "SELECT text FROM articles WHERE id = ?", arguments: [id])
+            guard let text = try String.fetchOne(
+                transaction.db, sql: "SELECT json_extract(content, '$.text') FROM article_view WHERE kind = 'article' AND id = ?",
+                arguments: [id])
             else { throw StoreError.articleDeleted(id) }
             let scalars = ScalarText(text)
             let selector = try Self.selector(for: anchor, in: scalars)

@@ -71,7 +71,7 @@ public struct GlossDatabase: Sendable {
                 try db.execute(sql: migration.sql)
                 // Schema 5 adds placement columns; existing annotations are placed by the
                 // same code that places every later one.
-                if migration.name == "0005_placement" { try AnnotationPlacement.placeAll(db) }
+                if migration.name == "0005_placement" { try Schema5Placement.placeAll(db) }
             }
         }
         return migrator

@@ -15,13 +15,25 @@ enum ArticleDeletion {
         let clocks = try String.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT c.clock FROM annotations n
-                    JOIN frontier f ON f.kind = 'annotation' AND f.entity = n.id
-                    JOIN changes c ON c.replica = f.replica AND c.seq = f.seq
-                    WHERE n.article = ?
+                    SELECT c.clock FROM entities a
+                    JOIN annotations n ON n.article = a.rowid
+                    JOIN frontier f ON f.entity = n.rowid
+                    JOIN changes c ON c.position = f.position
+                    WHERE a.kind = 'article' AND a.id = ?
                     """),
             arguments: [article])
-        return try clocks.reduce(VectorClock()) { joined, text in
+        // Annotations that arrived before any version of the article: not linked to it yet.
+        let waiting = try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT c.clock FROM annotations n
+                    CROSS JOIN frontier f ON f.entity = n.rowid
+                    CROSS JOIN changes c ON c.position = f.position
+                    WHERE n.article IS NULL
+                        AND json_extract(COALESCE(n.content, (SELECT content FROM changes WHERE position = n.shown)), '$.article') = ?
+                    """),
+            arguments: [article])
+        return try (clocks + waiting).reduce(VectorClock()) { joined, text in
             guard let json = try? JSONParser.parse(text), let clock = VectorClock(json: json) else {
                 throw StoreError.logCorrupted("an annotation's clock in the log is unreadable")
             }
@@ -34,7 +46,12 @@ enum ArticleDeletion {
     static func article(of annotation: String, version: Version, _ db: Database) throws -> String? {
         if let article = version.content?["article"]?.stringValue { return article }
         return try String.fetchOne(
-            db.cachedStatement(sql: "SELECT article FROM annotations WHERE id = ?"), arguments: [annotation])
+            db.cachedStatement(
+                sql: """
+                    SELECT COALESCE(article, json_extract(content, '$.article')) FROM annotation_view
+                    WHERE kind = 'annotation' AND id = ?
+                    """),
+            arguments: [annotation])
     }
 
     /// Re-derives a deleted (or contested) article after one of its annotations changed.
@@ -57,10 +74,11 @@ enum ArticleDeletion {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT c.replica, c.seq, c.clock FROM annotations n
-                    JOIN frontier f ON f.kind = 'annotation' AND f.entity = n.id
-                    JOIN changes c ON c.replica = f.replica AND c.seq = f.seq
-                    WHERE n.article = ?
+                    SELECT c.replica, c.seq, c.clock FROM entities a
+                    JOIN annotations n ON n.article = a.rowid
+                    JOIN frontier f ON f.entity = n.rowid
+                    JOIN changes c ON c.position = f.position
+                    WHERE a.kind = 'article' AND a.id = ?
                     """),
             arguments: [article])
         let contested = try rows.contains { row in

@@ -12,7 +12,8 @@ final class ArticleTexts {
     func text(of article: String, _ db: Database) throws -> ScalarText? {
         if let cached = texts[article] { return cached }
         guard let text = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT text FROM articles WHERE id = ?"), arguments: [article])
+            db.cachedStatement(sql: "SELECT json_extract(content, '$.text') FROM article_view WHERE kind = 'article' AND id = ?"),
+            arguments: [article])
         else { return nil }
         if texts.count >= Self.capacity, let victim = texts.keys.randomElement() { texts[victim] = nil }
         let scalars = ScalarText(text)

@@ -8,8 +8,9 @@ enum ChangeLog {
 
     static let frontierQuery = """
         SELECT c.replica, c.seq, c.kind, c.entity, c.op, c.clock, c.hlc_wall, c.hlc_counter, c.replaces, c.content, c.author
-        FROM frontier f JOIN changes c ON c.replica = f.replica AND c.seq = f.seq
-        WHERE f.kind = ? AND f.entity = ?
+        FROM entities e JOIN frontier f ON f.entity = e.rowid JOIN changes c ON c.position = f.position
+        WHERE e.kind = ? AND e.id = ?
+        ORDER BY c.replica, c.seq
         """
 
     /// Appends a change; returns `false` when its dot is already in the log.

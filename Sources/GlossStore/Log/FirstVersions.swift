@@ -58,39 +58,47 @@ enum FirstVersions {
     ///   of them was written; ``Materializer/apply(_:_:frontier:)`` tells what they are.
     static func insert(_ changes: [PreparedChange], _ db: Database) throws -> [PreparedChange] {
         var logged: [PreparedChange] = []
+        var positions: [Int64] = []
         var alreadyHeld: [PreparedChange] = []
         logged.reserveCapacity(changes.count)
         for prepared in changes {
-            if try ChangeLog.append(prepared, db) { logged.append(prepared) } else { alreadyHeld.append(prepared) }
+            if try ChangeLog.append(prepared, db) {
+                logged.append(prepared)
+                positions.append(db.lastInsertedRowID)
+            } else {
+                alreadyHeld.append(prepared)
+            }
         }
-        var searchRows: [Int64] = []
-        searchRows.reserveCapacity(logged.count)
+        var entityRows: [Int64] = []
+        entityRows.reserveCapacity(logged.count)
         let entity = try db.cachedStatement(
             sql: "INSERT INTO entities (kind, id, deleted, conflicts, created_wall, modified_wall) VALUES (?, ?, 0, NULL, ?, ?)")
         for prepared in logged {
             let change = prepared.change
             let wall = change.timestamp.wallMilliseconds
             try entity.execute(arguments: [change.kind.rawValue, change.entity, wall, wall])
-            searchRows.append(db.lastInsertedRowID)
+            entityRows.append(db.lastInsertedRowID)
+            if change.kind == .article { try AnnotationPlacement.adopt(article: change.entity, entity: db.lastInsertedRowID, db) }
         }
-        let frontier = try db.cachedStatement(sql: "INSERT INTO frontier (kind, entity, replica, seq) VALUES (?, ?, ?, ?)")
-        for prepared in logged {
-            let change = prepared.change
-            try frontier.execute(arguments: [change.kind.rawValue, change.entity, change.dot.replica.description, Int64(change.dot.seq)])
+        let frontier = try db.cachedStatement(sql: "INSERT INTO frontier (entity, position) VALUES (?, ?)")
+        for (entityRow, position) in zip(entityRows, positions) {
+            try frontier.execute(arguments: [entityRow, position])
         }
         var articles: Set<String> = []
-        for prepared in logged {
+        // Each row shows its change's content, as it stands in the log: no copy.
+        for (index, prepared) in logged.enumerated() {
             guard let written = prepared.written else { continue }  // `split` passes puts only
+            let row = Materializer.DerivedRow(entity: entityRows[index], shown: positions[index])
             switch written.model {
             case .article(let article):
-                try Materializer.insertRow(of: article, content: written.text, search: nil, searchRow: 0, db)
+                try Materializer.insertRow(of: article, row, content: nil, search: nil, db)
             case .annotation(let annotation):
-                try Materializer.insertRow(of: annotation, content: written.text, search: nil, searchRow: 0, db)
+                try Materializer.insertRow(of: annotation, row, content: nil, search: nil, db)
                 articles.insert(annotation.article)
             }
         }
-        for (prepared, searchRow) in zip(logged, searchRows) {
-            try Materializer.insertSearchRow(prepared.written?.search, rowID: searchRow, db)
+        for (prepared, entityRow) in zip(logged, entityRows) {
+            try Materializer.insertSearchRow(prepared.written?.search, rowID: entityRow, db)
         }
         // A new annotation on a deleted article can make the deletion a conflict.
         for article in try notLive(articles, db) {

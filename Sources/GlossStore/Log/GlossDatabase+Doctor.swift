@@ -36,11 +36,48 @@ public struct DoctorReport: Sendable, Hashable {
 extension GlossDatabase {
     /// The derived tables, each with the columns and order that make two copies comparable.
     static let derivedTables: [(name: String, query: String)] = [
-        ("frontier", "SELECT kind, entity, replica, seq FROM frontier ORDER BY kind, entity, replica, seq"),
+        // Rows are keyed by entity rowids and change positions, which may differ between two
+        // copies: each is compared by the entity's kind and id and the change's dot.
+        (
+            "frontier",
+            """
+            SELECT e.kind, e.id, c.replica, c.seq FROM frontier f
+            LEFT JOIN entities e ON e.rowid = f.entity LEFT JOIN changes c ON c.position = f.position
+            ORDER BY e.kind, e.id, c.replica, c.seq
+            """
+        ),
         ("entities", "SELECT kind, id, deleted, conflicts, created_wall, modified_wall FROM entities ORDER BY kind, id"),
-        ("articles", "SELECT * FROM articles ORDER BY id"),
-        ("annotations", "SELECT * FROM annotations ORDER BY id"),
-        ("search", "SELECT e.kind, e.id, s.title, s.body FROM search s JOIN entities e ON e.rowid = s.rowid ORDER BY e.kind, e.id"),
+        (
+            "articles",
+            """
+            SELECT e.kind, e.id, c.replica AS shown_replica, c.seq AS shown_seq, a.content FROM articles a
+            LEFT JOIN entities e ON e.rowid = a.rowid LEFT JOIN changes c ON c.position = a.shown
+            ORDER BY e.id
+            """
+        ),
+        (
+            "annotations",
+            """
+            SELECT e.kind, e.id, ae.kind AS article_kind, ae.id AS article, n.start, n."end", n.orphaned,
+                c.replica AS shown_replica, c.seq AS shown_seq, n.content, n.exact, n.prefix, n.suffix
+            FROM annotations n
+            LEFT JOIN entities e ON e.rowid = n.rowid LEFT JOIN entities ae ON ae.rowid = n.article
+            LEFT JOIN changes c ON c.position = n.shown
+            ORDER BY e.id
+            """
+        ),
+        // The index is contentless: what it holds is its terms, by entity and column.
+        (
+            "search",
+            """
+            SELECT e.kind, e.id, t.col, t.terms FROM (
+                SELECT doc, col, group_concat(term || '@' || offset, ' ') AS terms
+                FROM (SELECT doc, col, term, offset FROM search_terms ORDER BY doc, col, offset, term)
+                GROUP BY doc, col
+            ) t LEFT JOIN entities e ON e.rowid = t.doc
+            ORDER BY e.kind, e.id, t.col
+            """
+        ),
     ]
 
     /// Rebuilds every derived table from the log in memory and compares it with the
@@ -108,17 +145,18 @@ extension GlossDatabase {
         return report
     }
 
-    /// Placed annotations whose span does not hold their quote in their article's text
-    /// (a placement is either on its words or an orphan; anything else would point readers
-    /// at other words, or past the end of the text).
+    /// Placed annotations whose span does not fit their article's text, or that keep a
+    /// quote of their own though the text is there to slice it from (a placement is either
+    /// on its words or an orphan; anything else would point readers at other words, or
+    /// past the end of the text).
     static func misplacedSpans(_ db: Database) throws -> [String] {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT n.id, n.article, n.start, n."end", length(a.text) AS length FROM annotations n
-                JOIN articles a ON a.id = n.article
-                WHERE NOT n.orphaned AND (n.start < 0 OR n."end" <= n.start OR n."end" > length(a.text)
-                    OR substr(a.text, n.start + 1, n."end" - n.start) != n.exact)
+                WITH a AS MATERIALIZED (SELECT entity, id, length(json_extract(content, '$.text')) AS length FROM article_view)
+                SELECT n.id, a.id AS article, n.start, n."end", a.length FROM annotation_view n
+                JOIN a ON a.entity = n.article_entity
+                WHERE NOT n.orphaned AND (n.start < 0 OR n."end" <= n.start OR n."end" > a.length OR n.exact IS NOT NULL)
                 ORDER BY n.id LIMIT 10
                 """
         ).map { row in
@@ -142,9 +180,11 @@ extension GlossDatabase {
     /// Throws away every derived table and replays the log into them, in one transaction.
     public func rebuildDerivedState() throws {
         try write { db in
-            for table in ["frontier", "entities", "articles", "annotations", "search"] {
+            for table in ["frontier", "entities", "articles", "annotations"] {
                 try db.execute(sql: "DELETE FROM \(table)")
             }
+            // A contentless index is emptied with FTS5's own command.
+            try db.execute(sql: "INSERT INTO search (search) VALUES ('delete-all')")
             let cursor = try Row.fetchCursor(db, sql: "SELECT \(ChangeLog.columns) FROM changes ORDER BY position")
             var changes: [Change] = []
             while let row = try cursor.next() { changes.append(try ChangeLog.change(from: row)) }

@@ -173,15 +173,27 @@ enum Materializer {
         return .applied(newConflict: conflicted != true && view.isConflicted)
     }
 
-    /// Replaces the entity's frontier rows (`isNew`: it has none yet).
+    /// Replaces the entity's frontier rows (`isNew`: it has none yet, nor an `entities`
+    /// row, which is made here so that the frontier rows have a key; ``materialize`` fills
+    /// it in).
     static func saveFrontier(_ frontier: Frontier, kind: EntityKind, entity: String, isNew: Bool = false, _ db: Database) throws {
-        if !isNew {
-            try db.cachedStatement(sql: "DELETE FROM frontier WHERE kind = ? AND entity = ?")
-                .execute(arguments: [kind.rawValue, entity])
+        let rowID: Int64
+        if isNew {
+            let times = frontier.versions.map(\.timestamp.wallMilliseconds)
+            try db.cachedStatement(
+                sql: "INSERT INTO entities (kind, id, deleted, conflicts, created_wall, modified_wall) VALUES (?, ?, 0, NULL, ?, ?)"
+            ).execute(arguments: [kind.rawValue, entity, times.min() ?? 0, times.max() ?? 0])
+            rowID = db.lastInsertedRowID
+            if kind == .article { try AnnotationPlacement.adopt(article: entity, entity: rowID, db) }
+        } else {
+            rowID = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT rowid FROM entities WHERE kind = ? AND id = ?"), arguments: [kind.rawValue, entity])!
+            try db.cachedStatement(sql: "DELETE FROM frontier WHERE entity = ?").execute(arguments: [rowID])
         }
-        let insert = try db.cachedStatement(sql: "INSERT INTO frontier (kind, entity, replica, seq) VALUES (?, ?, ?, ?)")
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO frontier (entity, position) SELECT ?, position FROM changes WHERE replica = ? AND seq = ?")
         for dot in frontier.dots {
-            try insert.execute(arguments: [kind.rawValue, entity, dot.replica.description, Int64(dot.seq)])
+            try insert.execute(arguments: [rowID, dot.replica.description, Int64(dot.seq)])
         }
     }
 
@@ -210,7 +222,7 @@ enum Materializer {
                 sql: """
                     INSERT INTO entities (kind, id, deleted, conflicts, created_wall, modified_wall)
                     VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (kind, id) DO UPDATE SET
+                    ON CONFLICT (id) DO UPDATE SET
                         deleted = excluded.deleted, conflicts = excluded.conflicts,
                         created_wall = MIN(created_wall, excluded.created_wall),
                         modified_wall = excluded.modified_wall
@@ -220,23 +232,44 @@ enum Materializer {
                 kind.rawValue, entity, view.isDeleted, ConflictRecord.json(for: view),
                 times.min() ?? 0, times.max() ?? 0,
             ])!
-        if !isNew { try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID]) }
-        // Most views are one version's content unchanged (every first version is).
+        if !isNew { try deleteSearchRow(kind: kind, entity: rowID, db) }
+        // Most views are one version's content unchanged (every first version is): the row
+        // then points at that change in the log instead of holding a copy.
         let shown = written.flatMap { written in view.content == written.content ? written : nil }
+        var position: Int64? = nil
+        if frontier.versions.count == 1, let version = frontier.versions.first, let content = version.content, view.content == content {
+            position = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT position FROM changes WHERE replica = ? AND seq = ?"),
+                arguments: [version.dot.replica.description, Int64(version.dot.seq)])
+        }
+        let row = DerivedRow(entity: rowID, shown: position)
         switch kind {
-        case .article: try materializeArticle(entity, view: view, shown: shown, searchRow: rowID, db)
-        case .annotation: try materializeAnnotation(entity, view: view, shown: shown, searchRow: rowID, db)
+        case .article: try materializeArticle(entity, row, view: view, shown: shown, db)
+        case .annotation: try materializeAnnotation(entity, row, view: view, shown: shown, db)
         }
         return view
     }
 
-    private static func materializeArticle(_ id: String, view: EntityView, shown: Written?, searchRow: Int64, _ db: Database) throws {
+    /// Where a derived row is and what it shows: the change at `shown` in the log, or
+    /// (when `nil`) the copy of its content the row holds.
+    struct DerivedRow {
+        var entity: Int64
+        var shown: Int64?
+
+        /// The copy of the content a row holds: none when it shows a change of the log.
+        func copy(_ text: @autoclosure () -> String) -> String? { shown == nil ? text() : nil }
+    }
+
+    private static func materializeArticle(_ id: String, _ row: DerivedRow, view: EntityView, shown: Written?, _ db: Database) throws {
         guard let content = view.content else {
-            try db.cachedStatement(sql: "DELETE FROM articles WHERE id = ?").execute(arguments: [id])
+            if let text = try String.fetchOne(db.cachedStatement(sql: AnnotationPlacement.textQuery), arguments: [row.entity]) {
+                try AnnotationPlacement.keepQuotes(article: row.entity, text: text, db)
+                try db.cachedStatement(sql: "DELETE FROM articles WHERE rowid = ?").execute(arguments: [row.entity])
+            }
             return
         }
         if let shown, case .article(let article) = shown.model {
-            return try insertRow(of: article, content: shown.text, search: shown.search, searchRow: searchRow, db)
+            return try insertRow(of: article, row, content: row.copy(shown.text), search: shown.search, db)
         }
         let article: Article
         do {
@@ -245,17 +278,16 @@ enum Materializer {
             throw StoreError.logCorrupted("article \(id) merges to invalid content: \(error)")
         }
         try insertRow(
-            of: article, content: CanonicalJSON.string(.object(content)), search: SearchText(.article(article)),
-            searchRow: searchRow, db)
+            of: article, row, content: row.copy(CanonicalJSON.string(.object(content))), search: SearchText(.article(article)), db)
     }
 
-    private static func materializeAnnotation(_ id: String, view: EntityView, shown: Written?, searchRow: Int64, _ db: Database) throws {
+    private static func materializeAnnotation(_ id: String, _ row: DerivedRow, view: EntityView, shown: Written?, _ db: Database) throws {
         guard let content = view.content else {
-            try db.cachedStatement(sql: "DELETE FROM annotations WHERE id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM annotations WHERE rowid = ?").execute(arguments: [row.entity])
             return
         }
         if let shown, case .annotation(let annotation) = shown.model {
-            return try insertRow(of: annotation, content: shown.text, search: shown.search, searchRow: searchRow, db)
+            return try insertRow(of: annotation, row, content: row.copy(shown.text), search: shown.search, db)
         }
         let annotation: Annotation
         do {
@@ -264,51 +296,60 @@ enum Materializer {
             throw StoreError.logCorrupted("annotation \(id) merges to invalid content: \(error)")
         }
         try insertRow(
-            of: annotation, content: CanonicalJSON.string(.object(content)), search: SearchText(.annotation(annotation)),
-            searchRow: searchRow, db)
+            of: annotation, row, content: row.copy(CanonicalJSON.string(.object(content))),
+            search: SearchText(.annotation(annotation)), db)
     }
 
-    /// Writes an article's row and its search row (`content`: the canonical text of the
-    /// content it shows; `search`: `nil` to leave the search row to the caller).
-    static func insertRow(of article: Article, content: String, search: SearchText?, searchRow: Int64, _ db: Database) throws {
-        let previousText = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT text FROM articles WHERE id = ?"), arguments: [article.id])
-        try db.cachedStatement(
-            sql: """
-                INSERT OR REPLACE INTO articles (id, title, date, text, source, language, tags, content)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            article.id, article.title, article.date, article.text, article.source, article.language,
-            CanonicalJSON.string(.array(article.tags.map { .string($0) })), content,
-        ])
-        try insertSearchRow(search, rowID: searchRow, db)
+    /// Writes an article's row and its search row (`content`: the copy of the content it
+    /// shows, `nil` when `row.shown` points at it; `search`: `nil` to leave the search row
+    /// to the caller).
+    static func insertRow(of article: Article, _ row: DerivedRow, content: String?, search: SearchText?, _ db: Database) throws {
+        let previousText = try String.fetchOne(db.cachedStatement(sql: AnnotationPlacement.textQuery), arguments: [row.entity])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO articles (rowid, shown, content) VALUES (?, ?, ?)")
+            .execute(arguments: [row.entity, row.shown, content])
+        try insertSearchRow(search, rowID: row.entity, db)
         // A corrected text (or an article back from deletion) places its annotations again.
-        if previousText != article.text { try AnnotationPlacement.replaceAll(article: article.id, text: article.text, db) }
+        if previousText != article.text { try AnnotationPlacement.replaceAll(article: row.entity, text: article.text, db) }
     }
 
     /// Writes an annotation's row and, when `search` is given (it has a note), its search row.
     /// Its span is where it sits on the article's current text (``AnnotationPlacement``).
-    static func insertRow(of annotation: Annotation, content: String, search: SearchText?, searchRow: Int64, _ db: Database) throws {
-        let placed = try AnnotationPlacement.place(annotation.target, article: annotation.article, db)
+    static func insertRow(of annotation: Annotation, _ row: DerivedRow, content: String?, search: SearchText?, _ db: Database) throws {
+        let placement = try AnnotationPlacement.place(annotation.target, article: annotation.article, db)
+        let kept = placement.kept
         try db.cachedStatement(
             sql: """
-                INSERT OR REPLACE INTO annotations
-                    (id, article, start, "end", exact, prefix, suffix, orphaned, note, tags, label, color, author, created, content)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO annotations (rowid, article, start, "end", orphaned, shown, content, exact, prefix, suffix)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            annotation.id, annotation.article, placed.target.start, placed.target.end, placed.target.exact,
-            placed.target.prefix, placed.target.suffix, placed.orphaned, annotation.note, CanonicalJSON.string(.array(annotation.tags.map { .string($0) })), annotation.label,
-            annotation.color, annotation.author, annotation.created, content,
+            row.entity, placement.article, placement.placed.target.start, placement.placed.target.end,
+            placement.placed.orphaned, row.shown, content, kept?.exact, kept?.prefix, kept?.suffix,
         ])
-        try insertSearchRow(search, rowID: searchRow, db)
+        try insertSearchRow(search, rowID: row.entity, db)
     }
 
     /// Writes an entity's row in the full-text index (none when `search` is `nil`).
     static func insertSearchRow(_ search: SearchText?, rowID: Int64, _ db: Database) throws {
         guard let search else { return }
         try db.cachedStatement(sql: "INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)")
+            .execute(arguments: [rowID, search.title, search.body])
+    }
+
+    /// Removes an entity's row from the full-text index, before its derived row changes.
+    /// The index is contentless: FTS5 removes a row given exactly the values it indexed,
+    /// which are folded again from the content the derived row still shows.
+    static func deleteSearchRow(kind: EntityKind, entity rowID: Int64, _ db: Database) throws {
+        let view = kind == .article ? "article_view" : "annotation_view"
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, content FROM \(view) WHERE entity = ?"), arguments: [rowID])
+        else { return }
+        let id: String = row["id"]
+        let model: Written.Model = try GlossDatabase.decode(row["content"]) { content throws(ValidationError) in
+            kind == .article ? .article(try Article(id: id, content: content)) : .annotation(try Annotation(id: id, content: content))
+        }
+        guard let search = SearchText(model) else { return }
+        try db.cachedStatement(sql: "INSERT INTO search (search, rowid, title, body) VALUES ('delete', ?, ?, ?)")
             .execute(arguments: [rowID, search.title, search.body])
     }
 }

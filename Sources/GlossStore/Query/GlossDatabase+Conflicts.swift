@@ -72,8 +72,14 @@ extension GlossDatabase {
                 })
             let label: String
             switch kind {
-            case .article: label = try String.fetchOne(db, sql: "SELECT title FROM articles WHERE id = ?", arguments: [id]) ?? ""
-            case .annotation: label = try String.fetchOne(db, sql: "SELECT exact FROM annotations WHERE id = ?", arguments: [id]) ?? ""
+            case .article:
+                label = try Row.fetchOne(db, sql: "SELECT id, content FROM article_view WHERE kind = 'article' AND id = ?", arguments: [id])
+                    .map { try articleRecord(content: $0).title } ?? ""
+            case .annotation:
+                var reader = AnnotationPlacement.Reader()
+                label = try Row.fetchOne(
+                    db, sql: "SELECT \(AnnotationPlacement.Reader.columns) FROM annotation_view WHERE kind = 'annotation' AND id = ?", arguments: [id]
+                ).map { try reader.placed(from: $0, db).target.exact } ?? ""
             }
             return ConflictEntry(
                 kind: kind, id: id, label: label,

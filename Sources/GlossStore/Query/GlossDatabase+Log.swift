@@ -75,7 +75,7 @@ extension GlossDatabase {
                 replica: state.info, path: path,
                 articles: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM articles") ?? 0,
                 annotations: try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM annotations n JOIN articles a ON a.id = n.article") ?? 0,
+                    db, sql: "SELECT COUNT(*) FROM annotations n JOIN articles a ON a.rowid = n.article") ?? 0,
                 changes: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0,
                 localChanges: Int(state.lastSeq),
                 openConflicts: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entities WHERE conflicts IS NOT NULL") ?? 0)

@@ -58,24 +58,34 @@ extension GlossDatabase {
             let rank: Double = row["rank"]
             switch kind {
             case .article:
-                guard let article = try Row.fetchOne(db, sql: "SELECT title, text FROM articles WHERE id = ?", arguments: [id])
+                guard let row = try Row.fetchOne(db, sql: "SELECT id, content FROM article_view WHERE kind = 'article' AND id = ?", arguments: [id])
                 else { return nil }
-                let title: String = article["title"]
-                let text: String = article["text"]
+                let article = try Self.articleRecord(content: row)
+                let (title, text) = (article.title, article.text)
                 let (snippet, highlights) = Self.snippet(in: text, terms: terms) ?? Self.snippet(in: title, terms: terms)
                     ?? (String(title.prefix(120)), [])
                 return SearchHit(
                     kind: kind, id: id, articleID: id, title: title, snippet: snippet, highlights: highlights, rank: rank)
             case .annotation:
-                guard let note = try Row.fetchOne(
+                guard let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT n.note, n.article, a.title FROM annotations n JOIN articles a ON a.id = n.article WHERE n.id = ?",
+                    sql: """
+                        SELECT n.id, n.content, a.id AS article_id, a.content AS article_content
+                        FROM annotation_view n JOIN article_view a ON a.entity = n.article_entity WHERE n.kind = 'annotation' AND n.id = ?
+                        """,
                     arguments: [id])
                 else { return nil }
-                let text: String = note["note"] ?? ""
+                let annotation = try decode(row["content"]) { content throws(ValidationError) in
+                    try Annotation(id: id, content: content)
+                }
+                let articleID: String = row["article_id"]
+                let title = try decode(row["article_content"]) { content throws(ValidationError) in
+                    try Article(id: articleID, content: content)
+                }.title
+                let text = annotation.note ?? ""
                 let (snippet, highlights) = Self.snippet(in: text, terms: terms) ?? (String(text.prefix(120)), [])
                 return SearchHit(
-                    kind: kind, id: id, articleID: note["article"], title: note["title"], snippet: snippet,
+                    kind: kind, id: id, articleID: articleID, title: title, snippet: snippet,
                     highlights: highlights, rank: rank)
             }
         }

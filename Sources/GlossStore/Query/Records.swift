@@ -133,18 +133,13 @@ extension GlossDatabase {
     }
 
     static func fetchArticles(_ db: Database, tag: String?) throws -> [ArticleRecord] {
-        var sql = """
-            SELECT a.id, a.content, e.created_wall, e.modified_wall, e.conflicts,
-                   (SELECT COUNT(*) FROM annotations n WHERE n.article = a.id) AS annotation_count
-            FROM articles a JOIN entities e ON e.kind = 'article' AND e.id = a.id
-            """
+        var sql = "SELECT \(articleColumns) FROM article_view a JOIN entities e ON e.rowid = a.entity"
         var arguments: StatementArguments = []
         if let tag {
-            sql += " WHERE EXISTS (SELECT 1 FROM json_each(a.tags) WHERE json_each.value = ?)"
+            sql += " WHERE EXISTS (SELECT 1 FROM json_each(a.content, '$.tags') WHERE json_each.value = ?)"
             arguments += [tag]
         }
-        sql += " ORDER BY a.date, a.title, a.id"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.articleRecord)
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.articleRecord).sorted(by: Self.listsBefore)
     }
 
     /// One live article by id or unique prefix.
@@ -153,20 +148,53 @@ extension GlossDatabase {
             let (_, id) = try Self.resolveID(idPrefix, kind: .article, db)
             guard let row = try Row.fetchOne(
                 db,
-                sql: """
-                    SELECT a.id, a.content, e.created_wall, e.modified_wall, e.conflicts,
-                           (SELECT COUNT(*) FROM annotations n WHERE n.article = a.id) AS annotation_count
-                    FROM articles a JOIN entities e ON e.kind = 'article' AND e.id = a.id WHERE a.id = ?
-                    """, arguments: [id])
+                sql: "SELECT \(Self.articleColumns) FROM article_view a JOIN entities e ON e.rowid = a.entity WHERE a.kind = 'article' AND a.id = ?",
+                arguments: [id])
             else { throw StoreError.articleDeleted(id) }
             return try Self.articleRecord(row)
         }
     }
 
-    static func articleRecord(_ row: Row) throws -> ArticleRecord {
+    /// The columns ``articleRecord(_:)`` reads, of `article_view a` joined with `entities e`.
+    static let articleColumns = """
+        a.id, a.content, e.created_wall, e.modified_wall, e.conflicts,
+        (SELECT COUNT(*) FROM annotations n WHERE n.article = a.entity) AS annotation_count
+        """
+
+    /// Articles are listed by date (none first), then title, then id.
+    static func listsBefore(_ first: ArticleRecord, _ second: ArticleRecord) -> Bool {
+        order(first.article) < order(second.article)
+    }
+
+    /// An article's place in lists, as SQLite orders the values (a missing date first).
+    static func order(_ article: Article) -> ListOrder {
+        ListOrder(hasDate: article.date != nil, date: Array((article.date ?? "").utf8), title: Array(article.title.utf8), id: article.id)
+    }
+
+    /// Date, title and id compared as SQLite compares text: byte by byte.
+    struct ListOrder: Comparable {
+        var hasDate: Bool
+        var date: [UInt8]
+        var title: [UInt8]
+        var id: String
+
+        static func < (lhs: ListOrder, rhs: ListOrder) -> Bool {
+            if lhs.hasDate != rhs.hasDate { return !lhs.hasDate }
+            if lhs.date != rhs.date { return lhs.date.lexicographicallyPrecedes(rhs.date) }
+            if lhs.title != rhs.title { return lhs.title.lexicographicallyPrecedes(rhs.title) }
+            return Array(lhs.id.utf8).lexicographicallyPrecedes(Array(rhs.id.utf8))
+        }
+    }
+
+    /// The article a row of `article_view` (`id`, `content`) shows.
+    static func articleRecord(content row: Row) throws -> Article {
         let id: String = row["id"]
-        return ArticleRecord(
-            article: try decode(row["content"]) { content throws(ValidationError) in try Article(id: id, content: content) },
+        return try decode(row["content"]) { content throws(ValidationError) in try Article(id: id, content: content) }
+    }
+
+    static func articleRecord(_ row: Row) throws -> ArticleRecord {
+        ArticleRecord(
+            article: try articleRecord(content: row),
             annotationCount: row["annotation_count"], created: row["created_wall"], modified: row["modified_wall"],
             conflicts: try EntityConflicts.read(stored: row["conflicts"]))
     }
@@ -190,15 +218,15 @@ extension GlossDatabase {
         var arguments: StatementArguments = []
         if let articleID {
             let (_, id) = try Self.resolveID(articleID, kind: .article, db)
-            conditions.append("n.article = ?")
+            conditions.append("n.article_entity = (SELECT rowid FROM entities WHERE kind = 'article' AND id = ?)")
             arguments += [id]
         }
         if let tag {
-            conditions.append("EXISTS (SELECT 1 FROM json_each(n.tags) WHERE json_each.value = ?)")
+            conditions.append("EXISTS (SELECT 1 FROM json_each(n.content, '$.tags') WHERE json_each.value = ?)")
             arguments += [tag]
         }
         if let label {
-            conditions.append("n.label = ?")
+            conditions.append("json_extract(n.content, '$.label') = ?")
             arguments += [label]
         }
         if orphansOnly { conditions.append("n.orphaned") }
@@ -207,13 +235,31 @@ extension GlossDatabase {
             db,
             sql: """
                 SELECT \(Self.annotationColumns)
-                FROM annotations n
-                JOIN articles a ON a.id = n.article
-                JOIN entities e ON e.kind = 'annotation' AND e.id = n.id
+                FROM annotation_view n
+                JOIN articles a ON a.rowid = n.article_entity
+                JOIN entities e ON e.rowid = n.entity
                 \(whereClause)
-                ORDER BY a.date, a.title, n.article, n.start, n."end", n.id
                 """, arguments: arguments)
-        return try rows.map(Self.annotationRecord)
+        // In article order (as articles are listed), then text order.
+        let articleEntities = Set(rows.map { $0["article_entity"] as Int64 })
+        var orders: [Int64: ListOrder] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT entity, id, content FROM article_view WHERE entity IN (SELECT value FROM json_each(?))",
+            arguments: [CanonicalJSON.string(.array(articleEntities.map { .int($0) }))])
+        {
+            orders[row["entity"]] = order(try articleRecord(content: row))
+        }
+        var reader = AnnotationPlacement.Reader()
+        let records = try rows.map { row in
+            (order: orders[row["article_entity"] as Int64]!, record: try Self.annotationRecord(row, reader: &reader, db))
+        }
+        return records.sorted { first, second in
+            if first.order != second.order { return first.order < second.order }
+            let (a, b) = (first.record.annotation, second.record.annotation)
+            if a.target.start != b.target.start { return a.target.start < b.target.start }
+            if a.target.end != b.target.end { return a.target.end < b.target.end }
+            return Array(a.id.utf8).lexicographicallyPrecedes(Array(b.id.utf8))
+        }.map(\.record)
     }
 
     /// One live annotation by id or unique prefix.
@@ -223,23 +269,25 @@ extension GlossDatabase {
             guard let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT \(Self.annotationColumns) FROM annotations n
-                    JOIN entities e ON e.kind = 'annotation' AND e.id = n.id WHERE n.id = ?
+                    SELECT \(Self.annotationColumns) FROM annotation_view n
+                    JOIN entities e ON e.rowid = n.entity WHERE n.kind = 'annotation' AND n.id = ?
                     """, arguments: [id])
             else { throw StoreError.notFound(kind: "annotation", id: idPrefix) }
-            return try Self.annotationRecord(row)
+            var reader = AnnotationPlacement.Reader()
+            return try Self.annotationRecord(row, reader: &reader, db)
         }
     }
 
-    /// The columns ``annotationRecord(_:)`` reads, of `annotations n` joined with `entities e`.
+    /// The columns ``annotationRecord(_:reader:_:)`` reads, of `annotation_view n` joined with `entities e`.
     static let annotationColumns = """
-        n.id, n.content, n.start, n."end", n.exact, n.prefix, n.suffix, n.orphaned, e.modified_wall, e.conflicts
+        n.id, n.content, n.start, n."end", n.orphaned, n.exact, n.prefix, n.suffix, n.article_entity,
+        e.modified_wall, e.conflicts
         """
 
-    static func annotationRecord(_ row: Row) throws -> AnnotationRecord {
+    static func annotationRecord(_ row: Row, reader: inout AnnotationPlacement.Reader, _ db: Database) throws -> AnnotationRecord {
         let id: String = row["id"]
         var annotation = try decode(row["content"]) { content throws(ValidationError) in try Annotation(id: id, content: content) }
-        let placed = AnnotationPlacement.placed(from: row)
+        let placed = try reader.placed(from: row, db)
         annotation.target = placed.target
         return AnnotationRecord(
             annotation: annotation, isOrphaned: placed.orphaned, modified: row["modified_wall"],
