@@ -71,7 +71,8 @@ public enum SnapshotMaker {
             return Outcome(snapshot: previous, built: false, incremental: false, applied: 0, duration: .now - start)
         }
         let work = try storage.snapshotWorkDirectory()
-        let name = UUID().uuidString.lowercased()
+        removeLeftovers(corpusID: target.corpusID, in: work)
+        let name = "\(target.corpusID)-" + UUID().uuidString.lowercased()
         let workPath = (work as NSString).appendingPathComponent("\(name).building")
         let output = (work as NSString).appendingPathComponent("\(name).sqlite")
         var downloaded: String?
@@ -124,6 +125,15 @@ public enum SnapshotMaker {
                 "incremental": "\(incremental)", "applied": "\(applied)", "seconds": "\(outcome.duration.seconds)",
             ])
         return outcome
+    }
+
+    /// Removes work files of the corpus that an earlier build left (a process that died or
+    /// stopped mid-build). Called under the corpus's build lock: no other build of it runs.
+    static func removeLeftovers(corpusID: Int64, in work: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: work) else { return }
+        for name in names where name.hasPrefix("\(corpusID)-") {
+            try? FileManager.default.removeItem(atPath: (work as NSString).appendingPathComponent(name))
+        }
     }
 
     /// Copies a stored snapshot into a new file at `path`.
