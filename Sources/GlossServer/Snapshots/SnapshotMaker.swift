@@ -47,6 +47,9 @@ public enum SnapshotMaker {
 
     /// Changes read and applied per page: bounds memory as a pull page does.
     public static let pageSize = 1_000
+    /// Wire JSON applied in one transaction at most (one change more if it alone is larger),
+    /// as a pull page's 1 MiB.
+    static let pageBytes = 1 << 20
 
     /// Builds the snapshot of `corpus` at its latest position, unless the latest snapshot is
     /// there already.
@@ -105,10 +108,24 @@ public enum SnapshotMaker {
         var after = builder.position
         while after < target.position {
             let page = try await storage.changeWires(corpusID: target.corpusID, after: after, upTo: target.position, limit: pageSize)
-            guard let last = page.last else { break }
-            try await offload { try builder.apply(page.map { Array($0.wire.utf8) }, cursor: last.position) }
+            guard !page.isEmpty else { break }
+            // Applied in parts of about `pageBytes` of wire JSON, as pull pages are bounded:
+            // a page of long articles is parsed and held a part at a time.
+            var start = 0
+            while start < page.count {
+                var end = start
+                var bytes = 0
+                while end < page.count, end == start || bytes + page[end].wire.utf8.count <= pageBytes {
+                    bytes += page[end].wire.utf8.count
+                    end += 1
+                }
+                let part = page[start..<end]
+                let cursor = part.last!.position
+                try await offload { try builder.apply(part.map(\.wire), cursor: cursor) }
+                start = end
+            }
             applied += Int64(page.count)
-            after = last.position
+            after = page.last!.position
         }
         guard after == target.position else {
             throw StorageError.corruptRecord("corpus \(corpus): changes up to position \(target.position) were read, but they end at \(after)")

@@ -144,19 +144,28 @@ public final class SnapshotBuilder: @unchecked Sendable {
     /// recognised by their dots, as a pull recognises them.
     /// - Throws: ``StoreError/invalidChange(_:)`` for a change the replica would refuse.
     public func apply<Wire: Collection<UInt8>>(_ wires: [Wire], cursor: Int64) throws {
+        try apply(count: wires.count, cursor: cursor) { try JSONParser.parse(bytes: Array(wires[$0])) }
+    }
+
+    /// Applies one page of changes given as wire JSON text, as the other `apply` does.
+    public func apply(_ wires: [String], cursor: Int64) throws {
+        try apply(count: wires.count, cursor: cursor) { try JSONParser.parse(wires[$0]) }
+    }
+
+    private func apply(count: Int, cursor: Int64, json: (Int) throws -> JSONValue) throws {
         guard let database else { throw StoreError.databaseFailed(reason: "the snapshot build is finished") }
         var prepared: [PreparedChange] = []
-        prepared.reserveCapacity(wires.count)
-        for wire in wires {
-            let json: JSONValue
+        prepared.reserveCapacity(count)
+        for index in 0..<count {
+            let value: JSONValue
             do {
-                json = try JSONParser.parse(bytes: Array(wire))
+                value = try json(index)
             } catch {
                 throw StoreError.logCorrupted("a change to put in the snapshot is not JSON (\(error))")
             }
             let change: Change
             do {
-                change = try Change(json: json)
+                change = try Change(json: value)
             } catch {
                 throw StoreError.invalidChange(error)
             }
