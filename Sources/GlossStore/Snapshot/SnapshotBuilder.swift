@@ -92,6 +92,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
         self.workPath = workPath
         Self.remove(workPath)
         if let previous, let copied = try? Self.copy(previous, to: workPath, corpus: corpus, epoch: epoch) {
+            Self.limitCache(copied.0)
             self.database = copied.0
             self.position = copied.1
             isIncremental = true
@@ -107,9 +108,17 @@ public final class SnapshotBuilder: @unchecked Sendable {
             Self.remove(workPath)
             throw error
         }
+        Self.limitCache(database)
         self.database = database
         position = 0
         isIncremental = false
+    }
+
+    /// A build writes each page once and rereads little: a 1 MiB page cache on the writing
+    /// connection (not a replica's 4 MiB) keeps a server that builds in the background
+    /// within its memory.
+    private static func limitCache(_ database: GlossDatabase) {
+        _ = try? database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -1024") }
     }
 
     /// Copies a previous snapshot and opens the copy, if it is one of this corpus and epoch.
