@@ -53,8 +53,14 @@ import Testing
             }
             #expect(automatic.status == 200, "serve --snapshot-every 40 built a snapshot")
             #expect(automatic.headers["gloss-snapshot-position"] == String(stored))
-            let metrics = try await server.metrics()
-            #expect(SyncServer.samples("gloss_snapshots_built_total", in: metrics).first?.value == 1, "\(metrics)")
+            // Counted once the build has stored it: a moment after it is served.
+            var built = 0.0
+            for _ in 0..<100 {
+                built = SyncServer.samples("gloss_snapshots_built_total", in: try await server.metrics()).first?.value ?? 0
+                if built > 0 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(built == 1)
 
             // More changes, then a snapshot by hand while the server keeps running.
             let more = try await generatedCorpus(articles: 2, annotations: 10, seed: 8, in: directory)

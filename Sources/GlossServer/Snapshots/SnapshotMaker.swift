@@ -47,6 +47,9 @@ public enum SnapshotMaker {
 
     /// Changes read and applied per page: bounds memory as a pull page does.
     public static let pageSize = 1_000
+    /// Wire JSON applied in one transaction at most (one change more if it alone is larger),
+    /// as a pull page's 1 MiB.
+    static let pageBytes = 1 << 20
 
     /// Builds the snapshot of `corpus` at its latest position, unless the latest snapshot is
     /// there already.
@@ -71,7 +74,8 @@ public enum SnapshotMaker {
             return Outcome(snapshot: previous, built: false, incremental: false, applied: 0, duration: .now - start)
         }
         let work = try storage.snapshotWorkDirectory()
-        let name = UUID().uuidString.lowercased()
+        removeLeftovers(corpusID: target.corpusID, in: work)
+        let name = "\(target.corpusID)-" + UUID().uuidString.lowercased()
         let workPath = (work as NSString).appendingPathComponent("\(name).building")
         let output = (work as NSString).appendingPathComponent("\(name).sqlite")
         var downloaded: String?
@@ -104,10 +108,24 @@ public enum SnapshotMaker {
         var after = builder.position
         while after < target.position {
             let page = try await storage.changeWires(corpusID: target.corpusID, after: after, upTo: target.position, limit: pageSize)
-            guard let last = page.last else { break }
-            try await offload { try builder.apply(page.map { Array($0.wire.utf8) }, cursor: last.position) }
+            guard !page.isEmpty else { break }
+            // Applied in parts of about `pageBytes` of wire JSON, as pull pages are bounded:
+            // a page of long articles is parsed and held a part at a time.
+            var start = 0
+            while start < page.count {
+                var end = start
+                var bytes = 0
+                while end < page.count, end == start || bytes + page[end].wire.utf8.count <= pageBytes {
+                    bytes += page[end].wire.utf8.count
+                    end += 1
+                }
+                let part = page[start..<end]
+                let cursor = part.last!.position
+                try await offload { try builder.apply(part.map(\.wire), cursor: cursor) }
+                start = end
+            }
             applied += Int64(page.count)
-            after = last.position
+            after = page.last!.position
         }
         guard after == target.position else {
             throw StorageError.corruptRecord("corpus \(corpus): changes up to position \(target.position) were read, but they end at \(after)")
@@ -124,6 +142,15 @@ public enum SnapshotMaker {
                 "incremental": "\(incremental)", "applied": "\(applied)", "seconds": "\(outcome.duration.seconds)",
             ])
         return outcome
+    }
+
+    /// Removes work files of the corpus that an earlier build left (a process that died or
+    /// stopped mid-build). Called under the corpus's build lock: no other build of it runs.
+    static func removeLeftovers(corpusID: Int64, in work: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: work) else { return }
+        for name in names where name.hasPrefix("\(corpusID)-") {
+            try? FileManager.default.removeItem(atPath: (work as NSString).appendingPathComponent(name))
+        }
     }
 
     /// Copies a stored snapshot into a new file at `path`.

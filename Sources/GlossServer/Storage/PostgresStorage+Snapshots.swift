@@ -18,10 +18,17 @@ extension PostgresStorage {
     /// The first key of the per-corpus build lock (`pg_try_advisory_lock(key, corpus)`): "glos".
     static let snapshotLockKey: Int32 = 0x676c_6f73
 
+    /// A folder of this storage's own in the system's temporary folder: other processes and
+    /// other storages (of other databases, whose corpus ids may be the same) build elsewhere.
     public func snapshotWorkDirectory() throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gloss-server-snapshots-\(getuid())").path
-        try OwnerOnly.createFolder(folder)
-        return folder
+        try OwnerOnly.createFolder((snapshotWorkFolder as NSString).deletingLastPathComponent)
+        try OwnerOnly.createFolder(snapshotWorkFolder)
+        return snapshotWorkFolder
+    }
+
+    var snapshotWorkFolder: String {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("gloss-server-snapshots-\(getuid())").path
+        return (base as NSString).appendingPathComponent("\(getpid())-\(UInt(bitPattern: ObjectIdentifier(self).hashValue))")
     }
 
     public func snapshotTarget(corpus: String) async throws -> SnapshotTarget? {

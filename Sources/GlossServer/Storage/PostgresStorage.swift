@@ -40,6 +40,7 @@ public final class PostgresStorage: Storage {
 
     /// Closes the pool's connections and the change feed's.
     public func shutdown() async {
+        try? FileManager.default.removeItem(atPath: snapshotWorkFolder)
         await feed.shutdown()
         runner.cancel()
         await runner.value
