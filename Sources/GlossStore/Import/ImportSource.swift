@@ -1,0 +1,294 @@
+public import GlossCore
+import Foundation
+
+/// The files `gloss import` was given, checked and ready to be read again as a stream.
+///
+/// Importing reads its input twice and never holds it whole, so memory stays flat
+/// whatever the file's size:
+///
+/// 1. ``scan(paths:)`` reads every file once, parsing and validating every item and
+///    keeping only counts: a bad file named on the command line stops the import before
+///    anything is written (as `gloss import --help` promises), a bad file inside a folder
+///    is set aside with its reason, and the number of items is known for progress.
+/// 2. ``forEachItem(_:)`` reads the files again and hands over the items one by one,
+///    every article before every annotation (so an annotation finds its article, whatever
+///    file or line it comes from). When the scan saw no article after an annotation (an
+///    export lists articles first; seed texts are all articles) that is one pass in
+///    file order; otherwise it is two: the articles, then everything else. Two passes
+///    were chosen over holding back annotations whose article has not been seen yet:
+///    a file listing all its annotations first would hold back nearly everything, so
+///    holding back bounds memory by nothing, where a second read costs a parse.
+public struct ImportSource: Sendable {
+    /// A file that passed the scan.
+    public struct File: Sendable, Hashable {
+        public enum Format: Sendable, Hashable {
+            /// One seed-format article.
+            case seed
+            /// JSON Lines, as `gloss export --format jsonl` writes.
+            case jsonl
+        }
+
+        public let path: String
+        public let format: Format
+        /// Items it holds (articles and annotations).
+        public let items: Int
+        /// Its size in bytes.
+        public let bytes: Int
+    }
+
+    public private(set) var files: [File] = []
+    /// Files inside folders that were passed over, with the reason.
+    public private(set) var skipped: [(path: String, reason: String)] = []
+    /// Whether every article comes before every annotation, across the files in order.
+    public private(set) var articlesFirst = true
+
+    /// Items in all the files.
+    public var itemCount: Int { files.reduce(0) { $0 + $1.items } }
+    /// Bytes in all the files.
+    public var byteCount: Int { files.reduce(0) { $0 + $1.bytes } }
+
+    /// Checks every file below `paths` (pass 1 above), holding none of their items.
+    /// - Throws: when a file named in `paths` is missing or cannot be imported (nothing
+    ///   has been written then); a bad file inside a folder is only skipped.
+    public static func scan(paths: [String]) throws(ImportError) -> ImportSource {
+        var source = ImportSource()
+        var sawAnnotation = false
+        let fileManager = FileManager.default
+        func add(_ path: String) throws(ImportError) {
+            let scanned = try scanFile(path)
+            if scanned.articleAfterAnnotation || (sawAnnotation && scanned.articles > 0) { source.articlesFirst = false }
+            if scanned.annotations > 0 { sawAnnotation = true }
+            source.files.append(scanned.file)
+        }
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .missing(path: path) }
+            if isDirectory.boolValue {
+                for file in try ImportReader.files(inFolder: path) {
+                    do {
+                        try add(file)
+                    } catch {
+                        if case .inFile(_, let inner) = error {
+                            source.skipped.append((file, inner.description))
+                        } else {
+                            source.skipped.append((file, error.description))
+                        }
+                    }
+                }
+            } else {
+                try add(path)
+            }
+        }
+        return source
+    }
+
+    private struct Scanned {
+        var file: File
+        var articles = 0
+        var annotations = 0
+        var articleAfterAnnotation = false
+    }
+
+    private static func scanFile(_ path: String) throws(ImportError) -> Scanned {
+        if isJSONLines(path) {
+            var scanned = Scanned(file: File(path: path, format: .jsonl, items: 0, bytes: 0))
+            let bytes = try JSONLinesReader.forEach(path: path) { item in
+                switch item {
+                case .article:
+                    if scanned.annotations > 0 { scanned.articleAfterAnnotation = true }
+                    scanned.articles += 1
+                case .annotation:
+                    scanned.annotations += 1
+                }
+            }
+            guard scanned.articles + scanned.annotations > 0 else { throw .inFile(path: path, .empty) }
+            scanned.file = File(path: path, format: .jsonl, items: scanned.articles + scanned.annotations, bytes: bytes)
+            return scanned
+        }
+        let (_, bytes) = try readSeed(path)
+        var scanned = Scanned(file: File(path: path, format: .seed, items: 1, bytes: bytes))
+        scanned.articles = 1
+        return scanned
+    }
+
+    static func isJSONLines(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson")
+    }
+
+    /// Reads one seed-format file.
+    static func readSeed(_ path: String) throws(ImportError) -> (ImportItem, bytes: Int) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .inFile(path: path, .unreadable(path: path, reason: (error as NSError).localizedDescription))
+        }
+        guard let text = String(validating: data, as: UTF8.self) else { throw .inFile(path: path, .notUTF8) }
+        do throws(ImportError) {
+            return (.article(try SeedFormat.parse(text, source: (path as NSString).lastPathComponent), authoritative: false), data.count)
+        } catch {
+            throw .inFile(path: path, error)
+        }
+    }
+
+    /// Hands over the items of the scanned files (pass 2 above): every article before
+    /// every annotation, each kind in file order.
+    /// - Parameter body: called with each item and the bytes read so far of all the files.
+    /// - Throws: what `body` throws, or an ``ImportError`` when a file changed since the
+    ///   scan and no longer reads.
+    public func forEachItem(_ body: (ImportItem, _ bytesRead: Int) throws -> Void) throws {
+        if articlesFirst {
+            try readAll(wanted: nil, body)
+        } else {
+            try readAll(wanted: .articles, body)
+            try readAll(wanted: .others, body)
+        }
+    }
+
+    private enum Wanted { case articles, others }
+
+    private func readAll(wanted: Wanted?, _ body: (ImportItem, Int) throws -> Void) throws {
+        var before = 0
+        for file in files {
+            switch file.format {
+            case .seed:
+                // Seed texts are articles only.
+                if wanted != .others { try body(try Self.readSeed(file.path).0, before + file.bytes) }
+            case .jsonl:
+                // Lines of the kind not wanted in this pass are passed over unparsed when
+                // their type shows in their first bytes (as an export writes them).
+                var skip: ((UnsafeBufferPointer<UInt8>) -> Bool)? = nil
+                if let wanted {
+                    let wantingArticles = wanted == .articles
+                    skip = { line in JSONLinesReader.isSkippable(line, wantingArticles: wantingArticles) }
+                }
+                try JSONLinesReader.forEach(path: file.path, skip: skip) { item, offset in
+                    switch (wanted, item) {
+                    case (nil, _), (.articles?, .article), (.others?, .annotation): try body(item, before + offset)
+                    default: break
+                    }
+                }
+            }
+            before += file.bytes
+        }
+    }
+}
+
+/// Reads a JSON Lines file as a stream: a chunk at a time, one line parsed at a time.
+enum JSONLinesReader {
+    static let chunkSize = 1 << 20
+
+    /// Calls `body` with each item of the file, in order.
+    /// - Returns: the file's size in bytes.
+    @discardableResult
+    static func forEach(path: String, _ body: (ImportItem) throws -> Void) throws(ImportError) -> Int {
+        do {
+            return try forEach(path: path, skip: nil) { item, _ in try body(item) }
+        } catch let error as ImportError {
+            throw error
+        } catch {
+            throw .inFile(path: path, .unreadable(path: path, reason: "\(error)"))
+        }
+    }
+
+    /// Calls `body` with each item of the file and the bytes read up to its line's end.
+    /// - Parameter skip: lines for which it returns `true` are not parsed.
+    @discardableResult
+    static func forEach(
+        path: String, skip: ((UnsafeBufferPointer<UInt8>) -> Bool)?, _ body: (ImportItem, Int) throws -> Void
+    ) throws -> Int {
+        guard let file = fopen(path, "rb") else {
+            let reason = String(cString: strerror(errno))
+            throw ImportError.inFile(path: path, .unreadable(path: path, reason: reason))
+        }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        var pending: [UInt8] = []  // the start of a line that runs past the last chunk
+        var lineNumber = 0
+        var offset = 0  // bytes of the file consumed before `pending`
+        func handle(_ line: UnsafeBufferPointer<UInt8>, end: Int) throws {
+            lineNumber += 1
+            if let skip, skip(line) { return }
+            let item: ImportItem?
+            do throws(ImportError) {
+                item = try JSONLines.item(line, lineNumber: lineNumber)
+            } catch {
+                throw ImportError.inFile(path: path, error)
+            }
+            if let item { try body(item, end) }
+        }
+        while true {
+            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, chunkSize, file) }
+            if count == 0 {
+                if ferror(file) != 0 {
+                    throw ImportError.inFile(path: path, .unreadable(path: path, reason: "read error"))
+                }
+                break
+            }
+            try buffer.withUnsafeBufferPointer { chunk in
+                var start = 0
+                while start < count, let newline = chunk[start..<count].firstIndex(of: UInt8(ascii: "\n")) {
+                    if pending.isEmpty {
+                        try handle(UnsafeBufferPointer(rebasing: chunk[start..<newline]), end: offset + newline + 1)
+                    } else {
+                        pending.append(contentsOf: chunk[start..<newline])
+                        try pending.withUnsafeBufferPointer { try handle($0, end: offset + newline + 1) }
+                        pending.removeAll(keepingCapacity: false)
+                    }
+                    start = newline + 1
+                }
+                pending.append(contentsOf: chunk[start..<count])
+            }
+            offset += count
+        }
+        if !pending.isEmpty {
+            try pending.withUnsafeBufferPointer { try handle($0, end: offset) }
+        }
+        return offset
+    }
+
+    /// Whether a line can be passed over unparsed in a pass that wants only articles
+    /// (`wantingArticles`) or only annotations: its last member is `"type"` naming the
+    /// other kind, as an export writes it (keys sorted, `type` last). The parser refuses
+    /// duplicate keys and the scan parsed every line, so the last member decides. Any
+    /// other line is parsed and filtered after.
+    static func isSkippable(_ line: UnsafeBufferPointer<UInt8>, wantingArticles: Bool) -> Bool {
+        var end = line.count
+        while end > 0, line[end - 1] == 0x20 || line[end - 1] == 0x09 || line[end - 1] == 0x0D { end -= 1 }
+        let other = wantingArticles ? annotationTail : articleTail
+        guard end > other.count else { return false }
+        let tail = line[(end - other.count)..<end]
+        let before = line[end - other.count - 1]
+        return (before == UInt8(ascii: ",") || before == UInt8(ascii: "{")) && tail.elementsEqual(other)
+    }
+
+    private static let annotationTail = Array(#""type":"annotation"}"#.utf8)
+    private static let articleTail = Array(#""type":"article"}"#.utf8)
+}
+
+extension JSONLines {
+    /// Reads one line of a JSON Lines file: `nil` for a blank line.
+    static func item(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws(ImportError) -> ImportItem? {
+        if isBlank(line) { return nil }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes: line)
+        } catch {
+            // The whole file used to be checked as UTF-8 first; say the same thing.
+            if String(validating: line, as: UTF8.self) == nil { throw .notUTF8 }
+            throw .badLine(line: lineNumber, reason: error.description)
+        }
+        return try item(value, lineNumber: lineNumber)
+    }
+
+    private static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let asciiSpace: (UInt8) -> Bool = { $0 == 0x20 || (0x09...0x0D).contains($0) }
+        if line.allSatisfy(asciiSpace) { return true }
+        // Rare: a line of other white space (what `Character.isWhitespace` says).
+        guard line.contains(where: { $0 >= 0x80 }), !line.contains(UInt8(ascii: "{")),
+            let text = String(validating: line, as: UTF8.self)
+        else { return false }
+        return text.allSatisfy(\.isWhitespace)
+    }
+}
