@@ -137,7 +137,8 @@ struct StreamingImportTests {
         #expect(streamed.updated == expected.updated && streamed.unchanged == expected.unchanged, "\(streamed) vs \(expected)")
         #expect(Set(streamed.skipped) == Set(expected.skipped))
         #expect(streamed.skipped.count == expected.skipped.count)
-        #expect(expected.updated > 100 && expected.unchanged > 1_000 && expected.skipped.count > 50, "\(expected)")
+        // (Annotations of articles 12… were skipped by the first import, so most changed ones are new.)
+        #expect(expected.updated > 50 && expected.unchanged > 500 && expected.skipped.count > 50, "\(expected)")
         #expect(try stream.export(.jsonl).text == reference.export(.jsonl).text)
         #expect(try stream.status().changes == reference.status().changes)
         #expect(try stream.doctor().isHealthy)
@@ -146,9 +147,12 @@ struct StreamingImportTests {
         let own = try stream.changes(afterPosition: 0, replica: try stream.replicaInfo().id, limit: 1_000_000)
         #expect(own.map { $0.change.dot.seq } == Array(1...UInt64(own.count)))
 
-        // Again: nothing new.
+        // Again: nothing new; only the repeated annotation flips between its two lines.
         let again = try stream.importItems(from: try ImportSource.scan(paths: [file.path]))
-        #expect(again.articlesImported == 0 && again.annotationsImported == 0 && again.updated == 0, "\(again)")
+        let referenceAgain = try reference.importItemsOneByOne(items)
+        #expect(again == referenceAgain)
+        #expect(again.articlesImported == 0 && again.annotationsImported == 0 && again.updated == 2, "\(again)")
+        #expect(try stream.export(.jsonl).text == reference.export(.jsonl).text)
     }
 
     /// A folder of seed texts streams like a JSONL file; the counts and the replica match.
