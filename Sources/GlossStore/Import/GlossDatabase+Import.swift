@@ -98,11 +98,19 @@ extension GlossDatabase {
         _ produce: @escaping (_ emit: (ImportItem, _ bytesRead: Int) throws -> Void) throws -> Void
     ) throws -> ImportSummary {
         let queue = ImportQueue()
+        let state = try read { db in try ReplicaState.load(db) }
+        let minting = ImportMinting(replica: state.info.id, lastSeq: state.lastSeq, latest: state.latest, clock: clock)
         nonisolated(unsafe) let produce = produce
         let thread = Thread {
             var batch: [PreparedImport] = []
             var batchBytes = 0
             var bytesRead = 0
+            var number = 0
+            func handOver() -> Bool {
+                minting.mint(&batch, batch: number)
+                number += 1
+                return queue.put(ImportQueue.Batch(items: batch, bytesRead: bytesRead))
+            }
             let result = Result { () throws -> Void in
                 try produce { item, read in
                     let prepared = try PreparedImport(item)
@@ -110,12 +118,12 @@ extension GlossDatabase {
                     batchBytes += prepared.written.text.utf8.count
                     bytesRead = read
                     if batch.count >= Self.importBatchSize || batchBytes >= Self.importBatchBytes {
-                        guard queue.put(ImportQueue.Batch(items: batch, bytesRead: bytesRead)) else { throw CancellationError() }
+                        guard handOver() else { throw CancellationError() }
                         batch = []
                         batchBytes = 0
                     }
                 }
-                if !batch.isEmpty { _ = queue.put(ImportQueue.Batch(items: batch, bytesRead: bytesRead)) }
+                if !batch.isEmpty { _ = handOver() }
             }
             queue.finish(result)
         }
@@ -125,11 +133,14 @@ extension GlossDatabase {
 
         var summary = ImportSummary()
         var done = 0
+        var number = 0
         var current = try queue.take()
         while let batch = current {
             // Taking the next batch first tells whether this one is the last (see above).
             let next = try queue.take()
-            let batchSummary = try writeImportBatch(batch.items, durable: next == nil)
+            let (batchSummary, lastSeq, latest) = try writeImportBatch(batch.items, durable: next == nil)
+            minting.committed(batch: number, lastSeq: lastSeq, latest: latest)
+            number += 1
             summary.articlesImported += batchSummary.articlesImported
             summary.annotationsImported += batchSummary.annotationsImported
             summary.updated += batchSummary.updated
@@ -143,13 +154,16 @@ extension GlossDatabase {
     }
 
     /// Writes one batch in one transaction that mints local changes (as `writeLocal` does).
-    private func writeImportBatch(_ batch: [PreparedImport], durable: Bool) throws -> ImportSummary {
+    /// - Returns: what it did, and this replica's last seq and latest timestamp after it.
+    private func writeImportBatch(
+        _ batch: [PreparedImport], durable: Bool
+    ) throws -> (ImportSummary, lastSeq: UInt64, latest: HybridTimestamp) {
         let now = clock()
         return try write(durable: durable) { db in
             var transaction = LocalTransaction(db: db, state: try ReplicaState.load(db), now: now)
             let summary = try Self.importBatch(batch, into: &transaction)
             try transaction.state.save(db)
-            return summary
+            return (summary, transaction.state.lastSeq, transaction.state.latest)
         }
     }
 
@@ -191,6 +205,17 @@ extension GlossDatabase {
             } else {
                 seenClock = VectorClock()
                 summary.annotationsImported += 1
+            }
+            if let speculative = item.speculative, seenClock == VectorClock(),
+                speculative.change.dot == Dot(replica: transaction.state.info.id, seq: transaction.state.lastSeq + 1),
+                speculative.change.timestamp > transaction.state.latest
+            {
+                // Made on the preparing thread with exactly the dot this write takes, and
+                // a timestamp after everything this replica has seen: what minting gives.
+                transaction.state.lastSeq += 1
+                transaction.state.latest = speculative.change.timestamp
+                minted.append(speculative)
+                continue
             }
             transaction.state.lastSeq += 1
             let dot = Dot(replica: transaction.state.info.id, seq: transaction.state.lastSeq)

@@ -91,24 +91,78 @@ public struct ImportSource: Sendable {
 
     private static func scanFile(_ path: String) throws(ImportError) -> Scanned {
         if isJSONLines(path) {
-            var scanned = Scanned(file: File(path: path, format: .jsonl, items: 0, bytes: 0))
-            let bytes = try JSONLinesReader.forEach(path: path) { item in
-                switch item {
-                case .article:
-                    if scanned.annotations > 0 { scanned.articleAfterAnnotation = true }
-                    scanned.articles += 1
-                case .annotation:
-                    scanned.annotations += 1
-                }
-            }
-            guard scanned.articles + scanned.annotations > 0 else { throw .inFile(path: path, .empty) }
-            scanned.file = File(path: path, format: .jsonl, items: scanned.articles + scanned.annotations, bytes: bytes)
+            let counts = try scanLines(path)
+            guard counts.articles + counts.annotations > 0 else { throw .inFile(path: path, .empty) }
+            var scanned = Scanned(file: File(path: path, format: .jsonl, items: counts.articles + counts.annotations, bytes: counts.bytes))
+            scanned.articles = counts.articles
+            scanned.annotations = counts.annotations
+            scanned.articleAfterAnnotation = counts.articleAfterAnnotation
             return scanned
         }
         let (_, bytes) = try readSeed(path)
         var scanned = Scanned(file: File(path: path, format: .seed, items: 1, bytes: bytes))
         scanned.articles = 1
         return scanned
+    }
+
+    /// What the scan of (part of) a JSON Lines file found.
+    struct LineCounts: Sendable {
+        var articles = 0
+        var annotations = 0
+        var articleAfterAnnotation = false
+        var lines = 0
+        var bytes = 0
+
+        /// The counts of this part followed by `next`.
+        func followed(by next: LineCounts) -> LineCounts {
+            var joined = self
+            joined.articleAfterAnnotation = articleAfterAnnotation || next.articleAfterAnnotation || (annotations > 0 && next.articles > 0)
+            joined.articles += next.articles
+            joined.annotations += next.annotations
+            joined.lines += next.lines
+            joined.bytes += next.bytes
+            return joined
+        }
+    }
+
+    /// Scans a JSON Lines file; a large one in two halves on two threads (parsing bounds
+    /// the scan, and nothing else runs before it ends). The first bad line is reported,
+    /// with its number in the whole file, as a single pass would.
+    static func scanLines(_ path: String) throws(ImportError) -> LineCounts {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size >= 4 << 20, let middle = JSONLinesReader.lineStart(after: size / 2, in: path), middle < size else {
+            return try scanLines(path, range: nil)
+        }
+        let secondHalf = ScanThread { () throws(ImportError) -> LineCounts in try scanLines(path, range: middle..<size) }
+        let first: LineCounts
+        do throws(ImportError) {
+            first = try scanLines(path, range: 0..<middle)
+        } catch {
+            _ = secondHalf.value()
+            throw error
+        }
+        switch secondHalf.value() {
+        case .success(let second): return first.followed(by: second)
+        case .failure(.inFile(let file, .badLine(let line, let reason))):
+            throw .inFile(path: file, .badLine(line: first.lines + line, reason: reason))
+        case .failure(let error): throw error
+        }
+    }
+
+    private static func scanLines(_ path: String, range: Range<Int>?) throws(ImportError) -> LineCounts {
+        var counts = LineCounts()
+        let read = try JSONLinesReader.forEach(path: path, range: range) { item in
+            switch item {
+            case .article:
+                if counts.annotations > 0 { counts.articleAfterAnnotation = true }
+                counts.articles += 1
+            case .annotation:
+                counts.annotations += 1
+            }
+        }
+        counts.lines = read.lines
+        counts.bytes = read.bytes
+        return counts
     }
 
     static func isJSONLines(_ path: String) -> Bool {
@@ -163,7 +217,7 @@ public struct ImportSource: Sendable {
                     let wantingArticles = wanted == .articles
                     skip = { line in JSONLinesReader.isSkippable(line, wantingArticles: wantingArticles) }
                 }
-                try JSONLinesReader.forEach(path: file.path, skip: skip) { item, offset in
+                try JSONLinesReader.forEach(path: file.path, range: nil, skip: skip) { item, offset in
                     switch (wanted, item) {
                     case (nil, _), (.articles?, .article), (.others?, .annotation): try body(item, before + offset)
                     default: break
@@ -179,12 +233,15 @@ public struct ImportSource: Sendable {
 enum JSONLinesReader {
     static let chunkSize = 1 << 20
 
-    /// Calls `body` with each item of the file, in order.
-    /// - Returns: the file's size in bytes.
+    /// Calls `body` with each item of the file (or of the lines in `range` of its bytes,
+    /// which starts and ends at a line's start), in order.
+    /// - Returns: the bytes and lines read.
     @discardableResult
-    static func forEach(path: String, _ body: (ImportItem) throws -> Void) throws(ImportError) -> Int {
+    static func forEach(
+        path: String, range: Range<Int>? = nil, _ body: (ImportItem) throws -> Void
+    ) throws(ImportError) -> (bytes: Int, lines: Int) {
         do {
-            return try forEach(path: path, skip: nil) { item, _ in try body(item) }
+            return try forEach(path: path, range: range, skip: nil) { item, _ in try body(item) }
         } catch let error as ImportError {
             throw error
         } catch {
@@ -194,15 +251,23 @@ enum JSONLinesReader {
 
     /// Calls `body` with each item of the file and the bytes read up to its line's end.
     /// - Parameter skip: lines for which it returns `true` are not parsed.
+    /// - Parameter range: the bytes to read, from a line's start to a line's start; `nil`
+    ///   for the whole file.
+    /// - Returns: the bytes and lines read.
     @discardableResult
     static func forEach(
-        path: String, skip: ((UnsafeBufferPointer<UInt8>) -> Bool)?, _ body: (ImportItem, Int) throws -> Void
-    ) throws -> Int {
+        path: String, range: Range<Int>? = nil, skip: ((UnsafeBufferPointer<UInt8>) -> Bool)?,
+        _ body: (ImportItem, Int) throws -> Void
+    ) throws -> (bytes: Int, lines: Int) {
         guard let file = fopen(path, "rb") else {
             let reason = String(cString: strerror(errno))
             throw ImportError.inFile(path: path, .unreadable(path: path, reason: reason))
         }
         defer { fclose(file) }
+        if let range, range.lowerBound > 0, fseek(file, range.lowerBound, SEEK_SET) != 0 {
+            throw ImportError.inFile(path: path, .unreadable(path: path, reason: "cannot seek"))
+        }
+        var remaining = range.map(\.count) ?? Int.max
         var buffer = [UInt8](repeating: 0, count: chunkSize)
         var pending: [UInt8] = []  // the start of a line that runs past the last chunk
         var lineNumber = 0
@@ -219,7 +284,9 @@ enum JSONLinesReader {
             if let item { try body(item, end) }
         }
         while true {
-            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, chunkSize, file) }
+            let wanted = min(chunkSize, remaining)
+            let count = wanted == 0 ? 0 : buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, wanted, file) }
+            remaining -= count
             if count == 0 {
                 if ferror(file) != 0 {
                     throw ImportError.inFile(path: path, .unreadable(path: path, reason: "read error"))
@@ -245,7 +312,21 @@ enum JSONLinesReader {
         if !pending.isEmpty {
             try pending.withUnsafeBufferPointer { try handle($0, end: offset) }
         }
-        return offset
+        return (offset, lineNumber)
+    }
+
+    /// The offset of the first line starting after byte `offset`, or `nil` when no line does.
+    static func lineStart(after offset: Int, in path: String) -> Int? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        guard fseek(file, offset, SEEK_SET) == 0 else { return nil }
+        var position = offset
+        while true {
+            let byte = fgetc(file)
+            if byte == EOF { return nil }
+            position += 1
+            if byte == 0x0A { return position }
+        }
     }
 
     /// Whether a line can be passed over unparsed in a pass that wants only articles
@@ -290,5 +371,29 @@ extension JSONLines {
             let text = String(validating: line, as: UTF8.self)
         else { return false }
         return text.allSatisfy(\.isWhitespace)
+    }
+}
+
+/// One piece of work on its own thread; ``value()`` waits for it (call it once).
+final class ScanThread<Value: Sendable>: @unchecked Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private var outcome: Result<Value, ImportError>?
+
+    init(_ work: @escaping @Sendable () throws(ImportError) -> Value) {
+        let thread = Thread { [self] in
+            do throws(ImportError) {
+                outcome = .success(try work())
+            } catch {
+                outcome = .failure(error)
+            }
+            finished.signal()
+        }
+        thread.name = "gloss-import-scan"
+        thread.start()
+    }
+
+    func value() -> Result<Value, ImportError> {
+        finished.wait()
+        return outcome!
     }
 }

@@ -13,6 +13,10 @@ struct PreparedImport: Sendable {
     /// The content as the change's version holds it (what parsing its canonical JSON
     /// gives, as ``Change/version()`` reads it), its text and models.
     let written: Materializer.Written
+    /// The change a local write would make of the item if it creates its entity and takes
+    /// the dot and timestamp the preparing thread expects (``ImportMinting``); the writer
+    /// uses it when it does, and mints another when not.
+    var speculative: PreparedChange?
 
     init(_ item: ImportItem) throws {
         self.item = item
@@ -44,6 +48,67 @@ struct PreparedImport: Sendable {
         case .annotation:
             return Materializer.Written(content: parsed, text: text, model: .annotation(try Annotation(id: id, content: parsed)))
         }
+    }
+}
+
+/// The dots and timestamps the writer will give new entities, as the preparing thread
+/// expects them: so that thread also makes their changes (`PreparedChange`, with the
+/// merge's check that a first version shows its content), and the writing thread, which
+/// bounds an import, only checks that they fit.
+///
+/// The guess assumes every item of a batch creates its entity, each taking the next seq.
+/// After each commit the writer reports where its seq and clock stand; the preparing
+/// thread starts each batch from the latest report plus the items of the batches still
+/// in flight, so a batch of updates or unchanged entries spoils the guess of at most the
+/// batches already prepared, never the rest of the import.
+final class ImportMinting: @unchecked Sendable {
+    let replica: ReplicaID
+    private let clock: @Sendable () -> Int64
+    private let lock = NSLock()
+    private var report: (batch: Int, lastSeq: UInt64, latest: HybridTimestamp)
+    // The preparing thread's own state.
+    private var lastSeq: UInt64
+    private var latest: HybridTimestamp
+    private var sizes: [Int: Int] = [:]
+
+    init(replica: ReplicaID, lastSeq: UInt64, latest: HybridTimestamp, clock: @escaping @Sendable () -> Int64) {
+        self.replica = replica
+        self.clock = clock
+        report = (-1, lastSeq, latest)
+        self.lastSeq = lastSeq
+        self.latest = latest
+    }
+
+    /// Called by the writer after committing batch `batch`.
+    func committed(batch: Int, lastSeq: UInt64, latest: HybridTimestamp) {
+        lock.lock()
+        report = (batch, lastSeq, latest)
+        lock.unlock()
+    }
+
+    /// Makes the speculative changes of batch number `batch` (preparing thread only).
+    func mint(_ items: inout [PreparedImport], batch: Int) {
+        lock.lock()
+        let report = self.report
+        lock.unlock()
+        lastSeq = report.lastSeq
+        for earlier in (report.batch + 1)..<max(batch, report.batch + 1) { lastSeq += UInt64(sizes[earlier] ?? 0) }
+        sizes = sizes.filter { $0.key > report.batch }
+        if report.latest > latest { latest = report.latest }
+        let now = clock()
+        for index in items.indices {
+            lastSeq += 1
+            latest = HybridTimestamp.next(after: latest, now: now)
+            let dot = Dot(replica: replica, seq: lastSeq)
+            let clock = Frontier().joinedClock.including(dot)
+            let written = items[index].written
+            let change = Change(
+                dot: dot, kind: items[index].key.kind, entity: items[index].key.entity, operation: .put, clock: clock,
+                timestamp: latest, replaces: [], content: written.text)
+            items[index].speculative = PreparedChange(
+                change, version: Version(dot: dot, clock: clock, timestamp: latest, content: written.content), written: written)
+        }
+        sizes[batch] = items.count
     }
 }
 
