@@ -155,6 +155,27 @@ struct StreamingImportTests {
         #expect(try stream.export(.jsonl).text == reference.export(.jsonl).text)
     }
 
+    /// A seed text a local write would refuse (a lead sentence longer than a title may
+    /// be) is found by the scan: named, it stops the import before anything is written;
+    /// in a folder, it is skipped with its reason.
+    @Test func aSeedTextAWriteWouldRefuseIsFoundByTheScan() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let long = folder.appendingPathComponent("long.txt")
+        try Data((" date 2016-12 " + String(repeating: "uzun ", count: 2_500) + "\n\nBody.\n").utf8).write(to: long)
+        try FileManager.default.copyItem(atPath: Fixtures.seedPath, toPath: folder.appendingPathComponent("good.txt").path)
+        #expect(throws: ImportError.self) { try ImportSource.scan(paths: [folder.appendingPathComponent("good.txt").path, long.path]) }
+        let source = try ImportSource.scan(paths: [folder.path])
+        #expect(source.itemCount == 1)
+        #expect(source.skipped.map(\.path) == [long.path])
+        #expect(source.skipped.first?.reason.contains("title") == true, "\(source.skipped)")
+        // The in-memory API refuses it as a local write does.
+        let store = try GlossDatabase.inMemory()
+        let article = try SeedFormat.parse(try String(contentsOf: long, encoding: .utf8), source: "long.txt")
+        #expect(throws: (any Error).self) { try store.importItems([.article(article, authoritative: false)]) }
+        #expect(try store.status().changes == 0)
+    }
+
     /// A folder of seed texts streams like a JSONL file; the counts and the replica match.
     @Test func aFolderOfSeedTextsImportsAsItemByItem() throws {
         let folder = try Fixtures.temporaryFolder()

@@ -179,11 +179,20 @@ public struct ImportSource: Sendable {
             throw .inFile(path: path, .unreadable(path: path, reason: (error as NSError).localizedDescription))
         }
         guard let text = String(validating: data, as: UTF8.self) else { throw .inFile(path: path, .notUTF8) }
+        let article: Article
         do throws(ImportError) {
-            return (.article(try SeedFormat.parse(text, source: (path as NSString).lastPathComponent), authoritative: false), data.count)
+            article = try SeedFormat.parse(text, source: (path as NSString).lastPathComponent)
         } catch {
             throw .inFile(path: path, error)
         }
+        // What a local write of it would check (a lead sentence too long for a title, say),
+        // so the scan finds it before anything is written.
+        do throws(ValidationError) {
+            try article.validate()
+        } catch {
+            throw .inFile(path: path, .invalid(error.description))
+        }
+        return (.article(article, authoritative: false), data.count)
     }
 
     /// Hands over the items of the scanned files (pass 2 above): every article before

@@ -18,14 +18,19 @@ struct PreparedImport: Sendable {
     /// uses it when it does, and mints another when not.
     var speculative: PreparedChange?
 
+    /// - Throws: a `ValidationError` when the item's content is not a valid article or
+    ///   annotation (a local write refuses it too; a JSONL line or a seed file checked by
+    ///   ``ImportSource/scan(paths:)`` has passed this already).
     init(_ item: ImportItem) throws {
         self.item = item
         switch item {
         case .article(let article, _):
+            try article.validate()
             key = FirstVersions.Key(kind: .article, entity: article.id)
             self.article = nil
             written = try Self.written(article.content, kind: .article, id: article.id, model: .article(article))
         case .annotation(let annotation):
+            try annotation.validate()
             key = FirstVersions.Key(kind: .annotation, entity: annotation.id)
             article = annotation.article
             written = try Self.written(annotation.content, kind: .annotation, id: annotation.id, model: .annotation(annotation))
