@@ -26,23 +26,25 @@ extension Gloss {
 
         func run() throws {
             let store = try options.openStore()
-            let plan = try ImportReader.read(paths: paths)
-            let total = plan.items.count
+            // Reads every file once to check it (nothing is written if a named one is bad),
+            // then again as a stream while writing: memory follows the batch, not the files.
+            let source = try ImportSource.scan(paths: paths)
+            let total = source.itemCount
             let showProgress = total > GlossDatabase.importBatchSize
-            let summary = try store.importItems(plan.items) { done in
-                if showProgress { Terminal.note("import: \(done)/\(total) items") }
+            let summary = try store.importItems(from: source) { progress in
+                if showProgress { Terminal.note("import: \(progress.items)/\(progress.totalItems) items") }
             }
-            for skip in plan.skipped { Terminal.note("skipped \(skip.path): \(skip.reason)") }
+            for skip in source.skipped { Terminal.note("skipped \(skip.path): \(skip.reason)") }
             for skip in summary.skipped { Terminal.note("skipped \(skip.item): \(skip.reason)") }
-            let skipped = plan.skipped.count + summary.skipped.count
+            let skipped = source.skipped.count + summary.skipped.count
             if options.json {
                 Terminal.printJSON([
                     "articles": .int(Int64(summary.articlesImported)), "annotations": .int(Int64(summary.annotationsImported)),
                     "updated": .int(Int64(summary.updated)), "unchanged": .int(Int64(summary.unchanged)),
                     "skipped": .array(
-                        plan.skipped.map { ["item": .string($0.path), "reason": .string($0.reason)] }
+                        source.skipped.map { ["item": .string($0.path), "reason": .string($0.reason)] }
                             + summary.skipped.map { ["item": .string($0.item), "reason": .string($0.reason)] }),
-                    "files": .int(Int64(plan.files)),
+                    "files": .int(Int64(source.files.count)),
                 ])
             } else {
                 print(

@@ -6,6 +6,8 @@ public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
     case empty
     case notSeedFormat(String)
     case badLine(line: Int, reason: String)
+    /// A seed-format article a local write would refuse (a field too long, say).
+    case invalid(String)
     /// An error about a whole file: which file, and the reason.
     indirect case inFile(path: String, ImportError)
 
@@ -18,6 +20,7 @@ public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notSeedFormat(let reason):
             return "it is not a seed-format article: \(reason); fix the first line, or import a .jsonl export instead"
         case .badLine(let line, let reason): return "line \(line): \(reason); fix that line and import again"
+        case .invalid(let reason): return "it cannot be imported: \(reason); fix the file and import again"
         case .inFile(let path, let error):
             switch error {
             case .missing, .unreadable, .inFile: return error.description

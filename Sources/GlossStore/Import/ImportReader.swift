@@ -102,27 +102,32 @@ public enum JSONLines {
             } catch {
                 throw .badLine(line: lineNumber, reason: error.description)
             }
-            guard var object = value.objectValue else { throw .badLine(line: lineNumber, reason: "not a JSON object") }
-            guard let type = object.removeValue(forKey: "type")?.stringValue,
-                let id = object.removeValue(forKey: "id")?.stringValue
-            else { throw .badLine(line: lineNumber, reason: "needs string fields 'type' and 'id'") }
-            object[ReservedField.conflicts] = nil
-            // Derived, as an export writes it: placement is recomputed here, never content.
-            if type == "annotation" { object["orphaned"] = nil }
-            guard type == "article" || type == "annotation" else {
-                throw .badLine(line: lineNumber, reason: "unknown type '\(type)': expected article or annotation")
-            }
-            do throws(ValidationError) {
-                if type == "article" {
-                    items.append(.article(try Article(id: id, content: object), authoritative: true))
-                } else {
-                    items.append(.annotation(try Annotation(id: id, content: object)))
-                }
-            } catch {
-                throw .badLine(line: lineNumber, reason: error.description)
-            }
+            items.append(try item(value, lineNumber: lineNumber))
         }
         guard !items.isEmpty else { throw .empty }
         return items
+    }
+
+    /// The item one line's JSON value describes.
+    static func item(_ value: JSONValue, lineNumber: Int) throws(ImportError) -> ImportItem {
+        guard var object = value.objectValue else { throw .badLine(line: lineNumber, reason: "not a JSON object") }
+        guard let type = object.removeValue(forKey: "type")?.stringValue,
+            let id = object.removeValue(forKey: "id")?.stringValue
+        else { throw .badLine(line: lineNumber, reason: "needs string fields 'type' and 'id'") }
+        object[ReservedField.conflicts] = nil
+        // Derived, as an export writes it: placement is recomputed here, never content.
+        if type == "annotation" { object["orphaned"] = nil }
+        guard type == "article" || type == "annotation" else {
+            throw .badLine(line: lineNumber, reason: "unknown type '\(type)': expected article or annotation")
+        }
+        do throws(ValidationError) {
+            if type == "article" {
+                return .article(try Article(id: id, content: object), authoritative: true)
+            } else {
+                return .annotation(try Annotation(id: id, content: object))
+            }
+        } catch {
+            throw .badLine(line: lineNumber, reason: error.description)
+        }
     }
 }
