@@ -266,7 +266,11 @@ extension GlossDatabase {
         guard !ids.isEmpty else { return [] }
         return Set(
             try String.fetchAll(
-                db.cachedStatement(sql: "SELECT id FROM articles WHERE id IN (SELECT value FROM json_each(?))"),
+                db.cachedStatement(
+                    sql: """
+                        SELECT e.id FROM entities e JOIN articles a ON a.rowid = e.rowid
+                        WHERE e.kind = 'article' AND e.id IN (SELECT value FROM json_each(?))
+                        """),
                 arguments: [CanonicalJSON.string(.array(ids.map { .string($0) }))]))
     }
 
