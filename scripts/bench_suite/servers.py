@@ -9,6 +9,11 @@ from bench_suite.client import CORPUS
 from bench_suite.report import WorkloadFailed
 from glossproc.server import ServerAdmin, ServerProcess
 
+# Background snapshot builds off (`serve` builds one every 10,000 new changes by default):
+# the push and pull figures measure syncing, and (l) measures snapshot builds on their own
+# with `gloss-server snapshot create`.
+SERVE_ARGS = ("--log-level", "warning", "--snapshot-every", "0")
+
 
 class Server:
     """One gloss-server of a workload: admin commands on the bench corpus, and its `serve`
@@ -18,7 +23,7 @@ class Server:
         executable = os.path.join(bin_dir, "gloss-server")
         self.admin = ServerAdmin(executable, storage)
         self.process = ServerProcess(executable, storage, os.path.join(log_dir, f"{name}.out"),
-                                     os.path.join(log_dir, f"{name}.err"), extra_args=("--log-level", "warning"))
+                                     os.path.join(log_dir, f"{name}.err"), extra_args=SERVE_ARGS)
         self.stopped = False
 
     @property
