@@ -138,7 +138,7 @@ extension SQLiteStorage {
     }
 
     /// Removes the snapshot files no row names (after a restore or an epoch renewal).
-    /// Building work files (`snapshots/work/`) and locks are left alone.
+    /// Building work files (in the `work` folder under `snapshots`) and locks are left alone.
     func removeUnrecordedSnapshotFiles() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: snapshotFolder) else { return }
         let recorded = Set((try? pool.read { db in try String.fetchAll(db, sql: "SELECT file FROM snapshots") }) ?? [])
