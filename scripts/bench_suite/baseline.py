@@ -50,7 +50,7 @@ def baseline_rows(jsonl, replica_id, wall):
         items = [json.loads(line) for line in f]
     items.sort(key=lambda item: item["type"] != "article")  # stable: articles, then annotations
     rows = {table: [] for table in ("changes", "entities", "frontier", "articles", "annotations", "search")}
-    texts = {item["id"]: item["text"] for item in items if item["type"] == "article"}
+    article_rows = {}
     for number, item in enumerate(items, start=1):
         kind, entity = item["type"], item["id"]
         content_value = {k: v for k, v in item.items() if k not in ("type", "id")}
@@ -58,20 +58,19 @@ def baseline_rows(jsonl, replica_id, wall):
         rows["changes"].append((number, replica_id, number, kind, entity, "put", canonical_json({replica_id: number}),
                                 wall, number - 1, "[]", content, None))
         rows["entities"].append((number, kind, entity, 0, None, wall, wall))
-        rows["frontier"].append((kind, entity, replica_id, number))
+        # The lean layout (schema 6): derived rows are keyed by the entity's rowid and show
+        # the change at `shown` (here each entity's only change) instead of copying it.
+        rows["frontier"].append((number, number))
         if kind == "article":
-            rows["articles"].append((entity, item["title"], item.get("date"), item["text"], item.get("source"),
-                                     item.get("language"), canonical_json(item.get("tags", [])), content))
+            article_rows[entity] = number
+            rows["articles"].append((number, number, None))
             rows["search"].append((number, fold(item["title"]), fold(item["text"])))
         else:
-            # The placement columns (schema 5): the span's context in the article's text (the
-            # generated spans hold their quotes, so none is an orphan).
-            target, text = item["target"], texts[item["article"]]
-            start, end = target["start"], target["end"]
-            rows["annotations"].append((entity, item["article"], start, end, target["exact"],
-                                        item.get("note"), canonical_json(item.get("tags", [])), item.get("label"),
-                                        item.get("color"), item.get("author"), item.get("created"), content,
-                                        text[max(0, start - 32):start], text[end:end + 32], 0))
+            # The placement (the generated spans hold their quotes: none is an orphan); the
+            # quote and its context are cut from the article's text when read.
+            target = item["target"]
+            rows["annotations"].append((number, article_rows[item["article"]], target["start"], target["end"], 0,
+                                        number, None, None, None, None))
             if item.get("note"):
                 rows["search"].append((number, "", fold(item["note"])))
     return rows
@@ -81,9 +80,10 @@ INSERTS = {
     "changes": "INSERT INTO changes VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     "entities": "INSERT INTO entities (rowid, kind, id, deleted, conflicts, created_wall, modified_wall) "
                 "VALUES (?,?,?,?,?,?,?)",
-    "frontier": "INSERT INTO frontier VALUES (?,?,?,?)",
-    "articles": "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?)",
-    "annotations": "INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "frontier": "INSERT INTO frontier (entity, position) VALUES (?,?)",
+    "articles": "INSERT INTO articles (rowid, shown, content) VALUES (?,?,?)",
+    "annotations": "INSERT INTO annotations (rowid, article, start, \"end\", orphaned, shown, content, exact, "
+                   "prefix, suffix) VALUES (?,?,?,?,?,?,?,?,?,?)",
     "search": "INSERT INTO search (rowid, title, body) VALUES (?,?,?)",
 }
 
@@ -128,10 +128,12 @@ def raw_insert_seconds(db, rows, wall):
 MIRROR_QUERIES = {
     "changes": "SELECT position, seq, kind, entity, op, replaces, content, author FROM changes ORDER BY position",
     "entities": "SELECT rowid, kind, id, deleted, conflicts FROM entities ORDER BY rowid",
-    "frontier": "SELECT kind, entity, seq FROM frontier ORDER BY kind, entity",
-    "articles": "SELECT * FROM articles ORDER BY id",
-    "annotations": "SELECT * FROM annotations ORDER BY id",
-    "search": "SELECT rowid, title, body FROM search ORDER BY rowid",
+    "frontier": "SELECT entity, position FROM frontier ORDER BY entity, position",
+    "articles": "SELECT rowid, shown, content FROM articles ORDER BY rowid",
+    "annotations": "SELECT rowid, article, start, \"end\", orphaned, shown, content, exact, prefix, suffix "
+                   "FROM annotations ORDER BY rowid",
+    # The index is contentless: compare its terms, by entity, column and offset.
+    "search": "SELECT term, doc, col, offset FROM search_terms ORDER BY term, doc, col, offset",
 }
 
 

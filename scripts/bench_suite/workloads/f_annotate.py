@@ -28,7 +28,8 @@ def annotate_workload(bench):
     replica_id = sqlite_scalar(sqlite_copy, "SELECT id FROM replica")
     baseline = [run_measured(["sqlite3", sqlite_copy, one_row_insert(replica_id, article, quote, i)])
                 for i in range(runs)]
-    count = sqlite_scalar(gloss_copy, "SELECT count(*) FROM annotations WHERE note LIKE 'bench note %'")
+    count = sqlite_scalar(gloss_copy, "SELECT count(*) FROM annotation_view "
+                                      "WHERE json_extract(content, '$.note') LIKE 'bench note %'")
     bench.report.check(count == runs, f"(f) {count} annotations made by {runs} `gloss annotate` runs")
     gloss_median = statistics.median(m.seconds for m in annotate)
     sqlite_median = statistics.median(m.seconds for m in baseline)
