@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GlossCore
 
 /// One HTTP request of the sync protocol.
 public struct HTTPRequest: Sendable {
@@ -163,10 +164,5 @@ public final class DownloadFile {
     }
 
     /// The lowercase hex SHA-256 of what it holds.
-    public var sha256: String {
-        hasher.finalize().map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-        }.joined()
-    }
+    public var sha256: String { PlainFormat.hex(hasher.finalize()) }
 }

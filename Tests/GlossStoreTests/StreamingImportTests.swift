@@ -17,7 +17,7 @@ struct StreamingImportTests {
     static func annotation(_ number: Int, on article: Article, note: String? = nil) -> Annotation {
         let text = ScalarText(article.text)
         let target = try! TextSelector(text: text, start: 18, end: 24)
-        var generator = SeededGenerator(seed: UInt64(number) + 1)
+        var generator = SplitMix64(seed: UInt64(number) + 1)
         return Annotation(
             id: Annotation.newID(using: &generator), article: article.id, target: target,
             note: note ?? "note \(number) İstanbul", tags: number % 3 == 0 ? ["city", "iraq"] : [], label: "LOC",
@@ -196,18 +196,5 @@ struct StreamingImportTests {
         #expect(summary == expected)
         #expect(try store.export(.jsonl).text == reference.export(.jsonl).text)
         #expect(try store.doctor().isHealthy)
-    }
-}
-
-/// SplitMix64: a generator tests can seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

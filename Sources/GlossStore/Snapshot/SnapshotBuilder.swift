@@ -230,7 +230,7 @@ public final class SnapshotBuilder: @unchecked Sendable {
             hasher.update(data: chunk)
             size += Int64(chunk.count)
         }
-        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return (size, PlainFormat.hex(hasher.finalize()))
     }
 
     private static func remove(_ path: String) {

@@ -27,7 +27,7 @@ struct UntrustedSnapshot {
     /// - Parameter fileSHA256: the file's SHA-256 if the caller took it while writing it.
     init(checking path: String, claim: SnapshotClaim, fileSHA256: String? = nil) throws {
         self.path = path
-        let size = try Self.checkHeader(path: path)
+        try Self.checkHeader(path: path)
         let digest = try fileSHA256 ?? SnapshotBuilder.hash(path).sha256
         guard digest == claim.sha256 else { throw StoreError.snapshotRefused(.hashMismatch(expected: claim.sha256, actual: digest)) }
         do {
@@ -41,7 +41,6 @@ struct UntrustedSnapshot {
             try Self.checkClaims(db, claim: claim)
             try Self.checkCounts(db, claim: claim)
         }
-        _ = size
     }
 
     /// Runs `body` on the snapshot, reporting SQLite's errors as damage.
@@ -74,6 +73,7 @@ struct UntrustedSnapshot {
     /// Reads the 100-byte header by hand: the magic string, the page size, the reserved
     /// bytes, the journal format, and whether the file is as long as the header says.
     /// - Returns: the file's size.
+    @discardableResult
     static func checkHeader(path: String) throws -> Int64 {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw StoreError.snapshotRefused(.notADatabase) }
         defer { try? handle.close() }
