@@ -21,7 +21,7 @@ final class ChaosProxy: @unchecked Sendable {
     enum Fault: String, CaseIterable, Sendable, Comparable {
         /// Forwarded both ways untouched.
         case pass
-        /// Held back 10–80 ms, then forwarded.
+        /// Held back (10–80 ms unless `setFaults` says otherwise), then forwarded.
         case delay
         /// The connection is closed before any byte of the request reaches the server.
         case drop
@@ -59,6 +59,7 @@ final class ChaosProxy: @unchecked Sendable {
     private let lock = NSLock()
     private var generator: ChaosRandom
     private var rate = 0.0
+    private var delays = 10...80
     private var kinds = Fault.allCases.filter { $0 != .pass }
     private var injected: [Fault: Int] = [:]
     private var resetCount = 0
@@ -99,11 +100,13 @@ final class ChaosProxy: @unchecked Sendable {
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
-    /// Injects a fault into each request with probability `rate`, drawn evenly from `kinds`.
-    func setFaults(rate: Double, kinds: [Fault] = Fault.allCases.filter { $0 != .pass }) {
+    /// Injects a fault into each request with probability `rate`, drawn evenly from `kinds`;
+    /// a `.delay` holds the request back for a number of milliseconds drawn from `delays`.
+    func setFaults(rate: Double, kinds: [Fault] = Fault.allCases.filter { $0 != .pass }, delays: ClosedRange<Int> = 10...80) {
         lock.withLock {
             self.rate = rate
             self.kinds = kinds
+            self.delays = delays
         }
     }
 
@@ -144,7 +147,7 @@ final class ChaosProxy: @unchecked Sendable {
             }
             return Decision(
                 fault: fault, fraction: Double.random(in: 0..<1, using: &generator),
-                delayMilliseconds: Int.random(in: 10...80, using: &generator),
+                delayMilliseconds: Int.random(in: delays, using: &generator),
                 reset: fault != .delay && Int.random(in: 0..<3, using: &generator) == 0)
         }
     }

@@ -132,13 +132,22 @@ import Testing
         try await withSyncServer(on: backend) { server, directory in
             let corpus = try await generatedCorpus(articles: Self.articles, annotations: Self.annotations, in: directory)
             let a = try await Store.replica("ayse", user: "ayse", server: server, in: directory)
-            let b = try await Store.replica("bora", user: "bora", server: server, in: directory)
+            // B reaches the server through a proxy that holds every request back 400 ms while
+            // it is killed: the client fetches the next page while it applies one, and
+            // without the wait the last pages applied within 18 ms of an acknowledgement
+            // (CI, seed 1401112631), so a kill 0–40 ms later could land after the sync.
+            let proxy = try ChaosProxy(upstreamPort: server.port, seed: random.next())
+            defer { proxy.stop() }
+            let b = Store(path: directory.path("bora.gloss"))
+            try await b.ok(["init", "--name", "bora"])
+            try await b.ok(["remote", "set", proxy.url, "--corpus", server.corpus, "--token", try await server.token(user: "bora")])
             try await a.ok(["import", corpus.path])
             #expect(try await a.sync()["pushed"] as? Int == Self.total)
             #expect(try await server.storedChanges() == Self.total)
 
             // B pulls everything into a fresh replica; kill it after the first page or two
             // are acknowledged on stderr ("sync: pushed 0, pulled N").
+            proxy.setFaults(rate: 1, kinds: [.delay], delays: 400...400)
             let running = try CrashTests.Running(["sync", "--store", b.path], in: directory, name: "sync-b")
             let killAfter = Int.random(in: 1...2, using: &random) * 1_000
             var acknowledged = 0
@@ -150,12 +159,14 @@ import Testing
                 }
                 try await Task.sleep(for: .milliseconds(5))
             }
-            // At most 40 ms: a page of 1,000 changes now applies in about 100 ms (debug build),
-            // and a kill that lands after the last page tests nothing (seen with 0–300 ms).
+            // At most 40 ms: a page of 1,000 changes applies in about 100 ms (debug build), the
+            // next one arrives 400 ms after it was asked for, and a kill that lands after the
+            // last page tests nothing.
             let delay = Int.random(in: 0...40, using: &random)
             try await Task.sleep(for: .milliseconds(delay))
             let midSync = running.process.isRunning
             running.kill()
+            proxy.setFaults(rate: 0)
             let kill = "killed \(delay) ms after \(killAfter) pulled; \(hint)"
             #expect(midSync, "the sync had already finished when it was killed (\(kill)): \(running.stderr)")
             #expect(acknowledged >= 1_000, "no page was acknowledged before the kill (\(kill)): \(running.stderr)")
