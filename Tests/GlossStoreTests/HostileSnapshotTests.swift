@@ -127,6 +127,37 @@ struct HostileSnapshotTests {
         }
         guard case .inconsistent? = strayEntity else { Issue.record("refused as \(String(describing: strayEntity))"); return }
         #expect(stillEmpty)
+        // As many entities as the log has, but one of them is another: the counts agree,
+        // the sets do not.
+        let (swapped, emptyAfterSwap) = try offer { snapshot in
+            try Self.craft(
+                &snapshot,
+                """
+                UPDATE entities SET id = '00000000000000000000000000'
+                WHERE rowid = (SELECT MIN(rowid) FROM entities WHERE kind = 'annotation')
+                """)
+        }
+        guard case .inconsistent(let detail)? = swapped else { Issue.record("refused as \(String(describing: swapped))"); return }
+        #expect(detail.contains("not the entities of its log"), "\(detail)")
+        #expect(emptyAfterSwap)
+    }
+
+    @Test func aMalformedReplicaId() throws {
+        let (refusal, empty) = try offer { snapshot in
+            try Self.craft(
+                &snapshot,
+                """
+                INSERT INTO changes (replica, seq, kind, entity, op, clock, hlc_wall, hlc_counter, replaces, content)
+                SELECT 'zzzzzzzzzzzzzzzzzzzzzzzzzz', 1, kind, entity, 'delete', '{}', 0, 0, '[]', NULL
+                FROM changes WHERE kind = 'annotation' LIMIT 1;
+                UPDATE remote SET cursor = cursor + 1;
+                """)
+            snapshot.claim.changes += 1
+            snapshot.claim.position += 1
+        }
+        guard case .inconsistent(let detail)? = refusal else { Issue.record("refused as \(String(describing: refusal))"); return }
+        #expect(detail.contains("replica id"), "\(detail)")
+        #expect(empty)
     }
 
     @Test func aMalformedId() throws {

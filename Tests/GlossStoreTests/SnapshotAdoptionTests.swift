@@ -108,21 +108,66 @@ struct SnapshotAdoptionTests {
         #expect(try phone.export(.jsonl).text == before)
     }
 
-    @Test func aChangeWrittenDuringTheAdoptionIsNeverOverwritten() throws {
+    /// Whether the other writer still has the replica open when the copy starts (the copy
+    /// then goes through the WAL and looks again under its lock) or has closed it (the copy
+    /// takes the replica alone and looks again before copying), its change stays.
+    @Test(arguments: [false, true]) func aChangeWrittenDuringTheAdoptionIsNeverOverwritten(otherStaysOpen: Bool) throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let (path, claim) = try Self.snapshot(of: try history(), in: folder)
         let phone = try Self.freshReplica(in: folder)
         // Another process (another connection to the file) imports an article after the
         // replica was found empty and the snapshot checked.
-        let outcome = try phone.adoptSnapshot(at: path, claim: claim) {
-            let other = try GlossDatabase.open(at: phone.path)
-            _ = try other.importItems([.article(try SeedFormat.parse(try Fixtures.seedText, source: "seed.txt"), authoritative: false)])
-        }
+        var other: GlossDatabase?
+        var journal: GlossDatabase.CopyJournal?
+        let outcome = try phone.adoptSnapshot(
+            at: path, claim: claim,
+            beforeCopy: {
+                let writer = try GlossDatabase.open(at: phone.path)
+                _ = try writer.importItems([.article(try SeedFormat.parse(try Fixtures.seedText, source: "seed.txt"), authoritative: false)])
+                if otherStaysOpen { other = writer }
+            },
+            copied: { journal = $0 })
         #expect(outcome == .replicaNotEmpty)
+        #expect(journal == (otherStaysOpen ? .writeAheadLog : nil))
         #expect(try phone.articles().count == 1)
         #expect(try phone.changes(afterPosition: 0, limit: 100).count == 1)
         #expect(try phone.doctor().isHealthy)
+        #expect(try phone.reader.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try other?.articles().count ?? 1 == 1)
+    }
+
+    /// Alone with the replica, the copy writes the file once under a rollback journal; with
+    /// another connection open it goes through the WAL. Either way the replica ends in WAL
+    /// mode with no journal left, whole and sound.
+    @Test func theCopySkipsTheWriteAheadLogOnlyWhenNothingElseHasTheReplicaOpen() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let changes = try history()
+        let replay = try Self.freshReplica(in: folder, name: "replay")
+        _ = try replay.applyPulledPage(try changes.map(PreparedChange.init), cursor: Int64(changes.count), epoch: Self.epoch)
+        let expected = try replay.export(.jsonl).text
+        for keepOtherOpen in [false, true] {
+            let (path, claim) = try Self.snapshot(of: changes, in: folder)
+            let phone = try Self.freshReplica(in: folder)
+            let other = keepOtherOpen ? try GlossDatabase.open(at: phone.path) : nil
+            _ = try other?.articles()
+            var journal: GlossDatabase.CopyJournal?
+            let outcome = try phone.adoptSnapshot(at: path, claim: claim, beforeCopy: {}, copied: { journal = $0 })
+            #expect(outcome == .adopted(position: claim.position, changes: claim.changes, bytes: Int64(try Self.size(path))))
+            #expect(journal == (keepOtherOpen ? .writeAheadLog : .rollback))
+            #expect(try phone.reader.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+            #expect(!FileManager.default.fileExists(atPath: phone.path + "-journal"))
+            #expect(try phone.export(.jsonl).text == expected)
+            #expect(try other?.export(.jsonl).text ?? expected == expected)
+            #expect(try phone.doctor().isHealthy)
+            // The replica goes on writing and another connection sees it.
+            _ = try phone.importItems([.article(try SeedFormat.parse(try Fixtures.seedText, source: "seed.txt"), authoritative: false)])
+            let reopened = try GlossDatabase.open(at: phone.path)
+            #expect(try reopened.export(.jsonl).text == phone.export(.jsonl).text)
+            try FileManager.default.removeItem(atPath: path)
+            for file in [phone.path, phone.path + "-wal", phone.path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+        }
     }
 
     static func size(_ path: String) throws -> Int {

@@ -53,10 +53,21 @@ extension GlossDatabase {
         try adoptSnapshot(at: path, claim: claim, fileSHA256: fileSHA256, beforeCopy: {})
     }
 
+    /// How the pages were written into the replica.
+    enum CopyJournal: Equatable {
+        /// Straight into the file, with a rollback journal of the empty replica's few pages:
+        /// no other connection had the replica open.
+        case rollback
+        /// Into the write-ahead log, then checkpointed: another connection had it open.
+        case writeAheadLog
+    }
+
     /// ``adoptSnapshot(at:claim:)``, with `beforeCopy` run once the file passed its checks,
-    /// just before the copy: a test writes to the replica there, as another process might.
+    /// just before the copy (a test writes to the replica there, as another process
+    /// might), and `copied` told how the pages were written.
     func adoptSnapshot(
-        at path: String, claim: SnapshotClaim, fileSHA256: String? = nil, beforeCopy: () throws -> Void
+        at path: String, claim: SnapshotClaim, fileSHA256: String? = nil, beforeCopy: () throws -> Void,
+        copied: (CopyJournal) -> Void = { _ in }
     ) throws -> SnapshotAdoption {
         guard let before = try read({ db in try Self.emptyReplica(db) }) else { return .replicaNotEmpty }
         let corpus: String = before.remote("corpus") ?? ""
@@ -68,9 +79,26 @@ extension GlossDatabase {
         try snapshot.refusing { db in try Self.giveIdentity(of: before, to: db) }
         let recheck = Self.recheck(path: self.path, expecting: before)
         try beforeCopy()
+        // This pool's idle readers are closed so that, when nothing else has the replica
+        // open, the copy can leave WAL mode (see `holdAlone`).
+        (writer as? DatabasePool)?.releaseMemory()
         let adopted = try writer.writeWithoutTransaction { destination in
-            try snapshot.queue.inDatabase { source in
-                try Self.copy(source, into: destination, stillEmpty: recheck)
+            switch try Self.holdAlone(destination, path: self.path, expecting: before) {
+            case .some(let unchanged):
+                // Back to WAL mode on every way out; below, so that a failure to return is reported.
+                defer { try? Self.returnToWriteAheadLog(destination) }
+                guard unchanged else { return false }
+                copied(.rollback)
+                let adopted = try snapshot.queue.inDatabase { source in
+                    try Self.copy(source, into: destination, stillEmpty: { true })
+                }
+                try Self.returnToWriteAheadLog(destination)
+                return adopted
+            case nil:
+                copied(.writeAheadLog)
+                return try snapshot.queue.inDatabase { source in
+                    try Self.copy(source, into: destination, stillEmpty: recheck)
+                }
             }
         }
         try? snapshot.queue.close()
@@ -102,6 +130,43 @@ extension GlossDatabase {
                 ])
             return .commit
         }
+    }
+
+    /// When no other connection has the replica open, takes it for this connection alone
+    /// with a rollback journal, and looks again whether it is still `before`.
+    ///
+    /// Through the WAL every page of a snapshot is written twice: into the log, then into
+    /// the file when the log is checkpointed. With a rollback journal it is written once,
+    /// and the journal holds only the empty replica's few pages, so a crash still rolls
+    /// the replica back to empty. SQLite refuses to leave WAL mode at once while another
+    /// connection has the file open; then the copy goes through the WAL. Once out of WAL
+    /// mode, the exclusive locking mode keeps the lock `BEGIN EXCLUSIVE` takes until
+    /// ``returnToWriteAheadLog(_:)``, so nothing can write between the look and the copy.
+    /// - Returns: `nil` when another connection has the replica open; otherwise whether
+    ///   it is still empty (the lock is held either way).
+    private static func holdAlone(_ db: Database, path: String, expecting before: EmptyReplica) throws -> Bool? {
+        guard path != ":memory:", (try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")) == "delete" else { return nil }
+        do {
+            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
+            var unchanged = false
+            try db.inTransaction(.exclusive) {
+                unchanged = try emptyReplica(db) == before
+                return .commit
+            }
+            return unchanged
+        } catch {
+            try? returnToWriteAheadLog(db)
+            throw error
+        }
+    }
+
+    /// Back to normal locking and WAL mode, which every connection of a replica expects.
+    /// The locking mode must be normal first, or SQLite keeps the WAL index in this
+    /// process's memory where no other process sees it.
+    private static func returnToWriteAheadLog(_ db: Database) throws {
+        try db.execute(sql: "PRAGMA locking_mode = NORMAL")
+        let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        guard mode == "wal" else { throw StoreError.databaseFailed(reason: "the replica could not return to WAL mode (\(mode ?? "?"))") }
     }
 
     /// Copies every page of `source` into `destination` in one transaction, after asking

@@ -169,52 +169,6 @@ struct UntrustedSnapshot {
         }
     }
 
-    /// Counts and ids: as many changes as announced, numbered 1…n; a change's position
-    /// is at most the server position (each server position holds one change); every
-    /// dot's replica and every entity id well formed; one derived entity per entity in
-    /// the log; the clock at least the latest change's.
-    static func checkCounts(_ db: Database, claim: SnapshotClaim) throws {
-        func fail(_ detail: String) -> StoreError { .snapshotRefused(.inconsistent(detail)) }
-        let count = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0
-        guard count == claim.changes else { throw fail("\(count) changes, \(claim.changes) announced") }
-        guard count <= max(claim.position, 0) else { throw fail("\(count) changes at position \(claim.position)") }
-        if count > 0 {
-            let bounds = try Row.fetchOne(db, sql: "SELECT MIN(position) AS low, MAX(position) AS high FROM changes")
-            guard bounds?["low"] as Int64? == 1, bounds?["high"] as Int64? == count else {
-                throw fail("its change positions are not 1…\(count)")
-            }
-        }
-        let malformedReplica = try Int.fetchOne(
-            db,
-            sql: """
-                SELECT COUNT(*) FROM changes
-                WHERE length(replica) != 26 OR ltrim(replica, '0123456789ABCDEFGHJKMNPQRSTVWXYZ') != ''
-                """) ?? 0
-        guard malformedReplica == 0 else { throw fail("\(malformedReplica) changes with a malformed replica id") }
-        let malformedEntity = try Int.fetchOne(
-            db,
-            sql: """
-                SELECT COUNT(*) FROM changes WHERE NOT (
-                    (kind = 'article' AND length(entity) = 32 AND ltrim(entity, '0123456789abcdef') = '')
-                    OR (kind = 'annotation' AND length(entity) = 26 AND ltrim(entity, '0123456789abcdefghjkmnpqrstvwxyz') = ''))
-                """) ?? 0
-        guard malformedEntity == 0 else { throw fail("\(malformedEntity) changes with a malformed entity id") }
-        let logged = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT DISTINCT kind, entity FROM changes)") ?? 0
-        let derived = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM entities") ?? 0
-        guard logged == derived else { throw fail("\(logged) entities in its log, \(derived) derived") }
-        let strays = try Int64.fetchOne(
-            db,
-            sql: "SELECT COUNT(*) FROM entities e WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.kind = e.kind AND c.entity = e.id)"
-        ) ?? 0
-        guard strays == 0 else { throw fail("\(strays) derived entities with no change in its log") }
-        let clock = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT r.hlc_wall >= COALESCE(MAX(c.hlc_wall), 0) AS ahead FROM replica r LEFT JOIN changes c
-                """)
-        guard clock?["ahead"] as Bool? == true else { throw fail("its clock is behind its latest change") }
-    }
-
     static func reason(_ error: any Error) -> String {
         if let databaseError = error as? DatabaseError { return databaseError.message ?? "\(databaseError.resultCode)" }
         return "\(error)"
