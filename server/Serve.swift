@@ -78,6 +78,7 @@ extension GlossServerCommand {
                 await store.shutdown()
                 throw error
             }
+            logger.info("stopping: the HTTP server has stopped; closing the storage")
             await store.shutdown()
         }
     }

@@ -142,7 +142,8 @@ final class SyncServer: @unchecked Sendable {
         Foundation.kill(process.processIdentifier, SIGTERM)
         try await Self.waitForExit(process, timeout: 15)
         if process.isRunning {
-            Issue.record("gloss-server did not exit within 15 s of SIGTERM", sourceLocation: sourceLocation)
+            Issue.record(
+                "gloss-server did not exit within 15 s of SIGTERM; its log ends: \(stderrText.suffix(2000))", sourceLocation: sourceLocation)
             Foundation.kill(process.processIdentifier, SIGKILL)
             try await Self.waitForExit(process, timeout: 10)
             return

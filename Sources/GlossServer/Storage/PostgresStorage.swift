@@ -38,12 +38,19 @@ public final class PostgresStorage: Storage {
         runner.cancel()
     }
 
-    /// Closes the pool's connections and the change feed's.
+    /// Closes the pool's connections and the change feed's, giving each at most 5 s: a
+    /// connection that does not answer its close must not keep a stopping server alive
+    /// (the process exits and the operating system closes what is left).
     public func shutdown() async {
         try? FileManager.default.removeItem(atPath: snapshotWorkFolder)
-        await feed.shutdown()
+        let feed = self.feed
+        if !(await BoundedWait.finish(Task { await feed.shutdown() }, within: .seconds(5))) {
+            logger.warning("shutdown: the LISTEN connection did not close within 5 s; leaving it")
+        }
         runner.cancel()
-        await runner.value
+        if !(await BoundedWait.finish(runner, within: .seconds(5))) {
+            logger.warning("shutdown: the connection pool did not close within 5 s; leaving it")
+        }
     }
 
     /// Starts this process's `LISTEN` connection (once) and wakes `notifier`'s polls on every
