@@ -16,6 +16,7 @@ extension GlossServerCommand {
                   gloss-server serve --data ./data --max-note-length 20000 --max-batch-changes 2000
                   gloss-server serve --postgres postgres://gloss:secret@127.0.0.1/gloss --port 8080
                   gloss-server serve --data ./data --snapshot-every 50000
+                  gloss-server serve --data ./data --retire-after 30d
                 With --port 0 a free port is chosen; the line 'gloss-server listening on URL' says which.
                 """)
 
@@ -40,6 +41,12 @@ extension GlossServerCommand {
                 valueName: "changes"))
         var snapshotEvery: Int64 = 10_000
 
+        @Option(
+            help: ArgumentHelp(
+                "Retire replicas that have not pushed or pulled for this long (90d, 12h, 30m, 45s, or never); the history every active replica has seen is stable.",
+                valueName: "period"))
+        var retireAfter = "90d"
+
         @OptionGroup(title: "Limits") var limits: LimitOptions
 
         @OptionGroup var storage: StorageOptions
@@ -49,6 +56,11 @@ extension GlossServerCommand {
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
             guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
             guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 (never) or more") }
+            do {
+                _ = try RetentionPeriod.parse(retireAfter)
+            } catch {
+                throw ValidationError("--retire-after: \(error)")
+            }
         }
 
         func run() async throws {
@@ -66,7 +78,9 @@ extension GlossServerCommand {
             let scheme = tlsCert == nil ? "http" : "https"
             let tls = tlsCert.flatMap { certificate in tlsKey.map { (certificate: certificate, key: $0) } }
             let app = try GlossApplication.make(
-                configuration: ServerConfiguration(host: host, port: port, limits: limits.limits, tls: tls, snapshotEvery: snapshotEvery),
+                configuration: ServerConfiguration(
+                    host: host, port: port, limits: limits.limits, tls: tls, snapshotEvery: snapshotEvery,
+                    retireAfter: try RetentionPeriod.parse(retireAfter)),
                 storage: store, logger: logger,
                 onServerRunning: { port in
                     // One line on stdout that scripts and tests wait for.

@@ -17,16 +17,22 @@ public struct ServerConfiguration: Sendable {
     /// Build a corpus's snapshot in the background once it has grown by this many changes
     /// since its latest one; 0 never does (see ``AutoSnapshots``).
     public var snapshotEvery: Int64
+    /// Retire replicas silent for longer than this; `nil` never does (see ``ReplicaBookkeeping``).
+    public var retireAfter: Duration?
+
+    /// The default retention of a silent replica: 90 days.
+    public static let defaultRetireAfter = Duration.seconds(90 * 86_400)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: Limits = .default, tls: (certificate: String, key: String)? = nil,
-        snapshotEvery: Int64 = 0
+        snapshotEvery: Int64 = 0, retireAfter: Duration? = defaultRetireAfter
     ) {
         self.host = host
         self.port = port
         self.limits = limits
         self.tls = tls
         self.snapshotEvery = snapshotEvery
+        self.retireAfter = retireAfter
     }
 }
 
@@ -49,10 +55,13 @@ public enum ServerSetupError: Error, Sendable, CustomStringConvertible {
 /// try await app.runService()   // stops gracefully on SIGTERM/SIGINT
 /// ```
 public enum GlossApplication {
-    /// - Parameter snapshots: builds snapshots as corpora grow; `nil` leaves that to
-    ///   `gloss-server snapshot create`.
+    /// - Parameters:
+    ///   - snapshots: builds snapshots as corpora grow; `nil` leaves that to
+    ///     `gloss-server snapshot create`.
+    ///   - replicas: records who has seen what; `nil` records nothing.
     public static func router(
-        storage: any Storage, limits: Limits, metrics: ServerMetrics, snapshots: AutoSnapshots? = nil
+        storage: any Storage, limits: Limits, metrics: ServerMetrics, snapshots: AutoSnapshots? = nil,
+        replicas: ReplicaBookkeeping? = nil
     ) -> Router<GlossRequestContext> {
         let router = Router(context: GlossRequestContext.self)
         router.middlewares.add(MetricsMiddleware(metrics: metrics))
@@ -73,7 +82,8 @@ public enum GlossApplication {
         let changes = ChangeNotifier(
             latestPosition: { try await storage.latestPosition(corpusID: $0) }, parkedChanged: { metrics.longPollsParked($0) })
         storage.deliverChanges(to: changes)
-        SyncRoutes(storage: storage, limits: limits, metrics: metrics, changes: changes, snapshots: snapshots).add(to: corpus)
+        SyncRoutes(storage: storage, limits: limits, metrics: metrics, changes: changes, snapshots: snapshots, replicas: replicas)
+            .add(to: corpus)
         CorpusRoutes(storage: storage, limits: limits).add(to: corpus)
         SnapshotRoutes(storage: storage, metrics: metrics).add(to: corpus)
         return router
@@ -86,10 +96,12 @@ public enum GlossApplication {
         let snapshots =
             configuration.snapshotEvery > 0
             ? AutoSnapshots(storage: storage, every: configuration.snapshotEvery, metrics: metrics, logger: logger) : nil
+        let replicas = ReplicaBookkeeping(storage: storage, retireAfter: configuration.retireAfter, logger: logger)
         return Application(
-            router: router(storage: storage, limits: configuration.limits, metrics: metrics, snapshots: snapshots),
+            router: router(storage: storage, limits: configuration.limits, metrics: metrics, snapshots: snapshots, replicas: replicas),
             server: try serverBuilder(tls: configuration.tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gloss-server"),
+            services: [replicas],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

@@ -213,7 +213,10 @@ public final class SyncEngine {
         var requests = 0
         report.pullStart = state?.cursor ?? 0
         report.pullCursor = report.pullStart
-        var page = try fetchPage(after: state?.cursor ?? 0, excluding: own, requests: &requests)
+        // The first request names the epoch of a cursor this replica holds durably: the
+        // server records it as seen. The next pages are fetched before the one before is
+        // applied, so they do not name it.
+        var page = try fetchPage(after: state?.cursor ?? 0, excluding: own, epoch: known, requests: &requests)
         report.requests += requests
         while true {
             if let known, known != page.epoch {
@@ -253,8 +256,8 @@ public final class SyncEngine {
     }
 
     /// Fetches and reads the page after `cursor`.
-    private func fetchPage(after cursor: Int64, excluding own: ReplicaID, requests: inout Int) throws -> PullPage {
-        let query = PullQuery(after: cursor, limit: options.pageSize, wait: options.wait, excluding: own)
+    private func fetchPage(after cursor: Int64, excluding own: ReplicaID, epoch: String? = nil, requests: inout Int) throws -> PullPage {
+        let query = PullQuery(after: cursor, limit: options.pageSize, wait: options.wait, excluding: own, epoch: epoch)
         let response = try send(HTTPRequest(method: .get, path: changesPath + query.queryString, headers: headers), requests: &requests)
         guard response.status == 200 else { throw Self.failure(response, corpus: remote.corpus) }
         return try Self.parsePage(response.body, after: cursor, limit: options.pageSize)

@@ -46,6 +46,14 @@ final class CrashableStorage: Storage, @unchecked Sendable {
     func check() async throws -> [String] { try await current.check() }
     func renewEpochs() async throws -> [Corpus] { try await current.renewEpochs() }
     func shutdown() async { await current.shutdown() }
+    func recordSightings(_ sightings: [ReplicaSighting]) async throws { try await current.recordSightings(sightings) }
+    func replicaReport(corpus: String) async throws -> ReplicaReport { try await current.replicaReport(corpus: corpus) }
+    func retireReplica(corpus: String, replica: String) async throws -> ReplicaProgress {
+        try await current.retireReplica(corpus: corpus, replica: replica)
+    }
+    func retireReplicas(silentSince cutoff: String) async throws -> [(corpus: String, replica: ReplicaProgress)] {
+        try await current.retireReplicas(silentSince: cutoff)
+    }
     func snapshotTarget(corpus: String) async throws -> SnapshotTarget? { try await current.snapshotTarget(corpus: corpus) }
     func changeWires(corpusID: Int64, after: Int64, upTo: Int64, limit: Int) async throws -> [StoredWire] {
         try await current.changeWires(corpusID: corpusID, after: after, upTo: upTo, limit: limit)

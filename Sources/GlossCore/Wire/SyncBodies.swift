@@ -86,14 +86,19 @@ public struct PullQuery: Sendable, Hashable {
     public var limit: Int?
     /// Long poll: seconds to wait for a change when none is there yet (0: answer at once).
     public var wait: Int
-    /// Passes over this replica's own changes (the cursor still moves past them).
+    /// Passes over this replica's own changes (the cursor still moves past them). A
+    /// replica names itself here: the server records what each replica has seen by it.
     public var excluding: ReplicaID?
+    /// The epoch `after` counts in, as the replica last heard it (`nil` before its first
+    /// page): the server records `after` as seen only when it names the current epoch.
+    public var epoch: String?
 
-    public init(after: Int64, limit: Int? = nil, wait: Int = 0, excluding: ReplicaID? = nil) {
+    public init(after: Int64, limit: Int? = nil, wait: Int = 0, excluding: ReplicaID? = nil, epoch: String? = nil) {
         self.after = after
         self.limit = limit
         self.wait = wait
         self.excluding = excluding
+        self.epoch = epoch
     }
 
     /// `?after=…` and the parameters that are set.
@@ -101,8 +106,14 @@ public struct PullQuery: Sendable, Hashable {
         var query = "?after=\(after)"
         if let limit { query += "&limit=\(limit)" }
         if let excluding { query += "&exclude=\(excluding)" }
+        if let epoch { query += "&epoch=\(epoch)" }
         if wait > 0 { query += "&wait=\(wait)" }
         return query
+    }
+
+    /// Whether `text` has the shape of an epoch: 32 lowercase hex digits.
+    public static func isEpoch(_ text: String) -> Bool {
+        text.utf8.count == 32 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
     /// Reads a pull's query parameters as the server gets them.
@@ -130,6 +141,10 @@ public struct PullQuery: Sendable, Hashable {
                 throw .invalidParameter("exclude", expected: "a replica id: 26 uppercase Crockford base32 characters")
             }
             excluding = replica
+        }
+        if let text = parameter("epoch") {
+            guard Self.isEpoch(text) else { throw .invalidParameter("epoch", expected: "an epoch: 32 lowercase hex digits") }
+            epoch = text
         }
     }
 }

@@ -87,7 +87,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .unseenDot: return APIError(.unprocessableContent, .unseenDot, error.description)
         case .clockBackwards: return APIError(.unprocessableContent, .clockBackwards, error.description)
         case .dotConflict: return APIError(.conflict, .dotConflict, error.description)
-        case .backupExists, .notABackup, .invalidPostgresURL, .corruptRecord, .snapshotGone, .snapshotStale:
+        case .backupExists, .notABackup, .invalidPostgresURL, .corruptRecord, .snapshotGone, .snapshotStale, .unknownReplica:
             return APIError(.internalServerError, .internal, error.description)
         }
     }

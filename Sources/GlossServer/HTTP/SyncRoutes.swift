@@ -12,6 +12,8 @@ struct SyncRoutes {
     let changes: ChangeNotifier
     /// Builds snapshots as corpora grow (`serve --snapshot-every`), if on.
     let snapshots: AutoSnapshots?
+    /// Records who has seen what, if on.
+    let replicas: ReplicaBookkeeping?
 
     func add(to group: RouterGroup<GlossRequestContext>) {
         group.on(.changes, method: .post) { request, context in try await push(request, context) }
@@ -67,6 +69,7 @@ struct SyncRoutes {
             throw APIError.from(error)
         }
         metrics.recordPush(result)
+        replicas?.saw(corpusID: grant.corpusID, replica: replica, user: grant.user, pulledPosition: nil)
         if let position = result.position {
             changes.notify(corpusID: grant.corpusID, position: position)
             snapshots?.pushed(corpusID: grant.corpusID, corpus: grant.corpus, position: position)
@@ -108,6 +111,13 @@ struct SyncRoutes {
         }
         metrics.recordPull(changes: page.count)
         let latest = try await storage.latestPosition(corpusID: grant.corpusID)
+        if let excluding {
+            // A replica names itself with `exclude`; `after` is what it holds when it counts
+            // in the current epoch (and no more than the corpus has).
+            replicas?.saw(
+                corpusID: grant.corpusID, replica: excluding, user: grant.user,
+                pulledPosition: query.epoch == grant.epoch ? min(after, max(latest, page.cursor)) : nil)
+        }
         var body = page.body
         page.body = ByteBuffer()  // so the page's bytes are held once, by `body`
         body.writeString(PullResponse.bodySuffix(cursor: page.cursor, epoch: grant.epoch, more: page.more, latest: max(latest, page.cursor)))

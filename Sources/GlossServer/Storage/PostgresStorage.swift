@@ -183,6 +183,7 @@ public final class PostgresStorage: Storage {
             try await connection.query("DELETE FROM snapshots WHERE corpus_id = \(corpus.id)", logger: logger)
             try await connection.query("DELETE FROM frontier WHERE corpus_id = \(corpus.id)", logger: logger)
             try await connection.query("DELETE FROM changes WHERE corpus_id = \(corpus.id)", logger: logger)
+            try await connection.query("DELETE FROM replica_progress WHERE corpus_id = \(corpus.id)", logger: logger)
             try await connection.query("DELETE FROM replicas WHERE corpus_id = \(corpus.id)", logger: logger)
             try await connection.query("DELETE FROM tokens WHERE corpus_id = \(corpus.id)", logger: logger)
             try await connection.query("DELETE FROM corpora WHERE id = \(corpus.id)", logger: logger)
@@ -335,8 +336,10 @@ public final class PostgresStorage: Storage {
             for id in ids {
                 try await connection.query("UPDATE corpora SET epoch = \(StoredValues.newEpoch()) WHERE id = \(id)", logger: logger)
             }
-            // Snapshots count positions of the old history, which will be taken again (chunks cascade).
+            // Snapshots and what replicas have seen count positions of the old history, which
+            // will be taken again (chunks cascade).
             try await connection.query("DELETE FROM snapshots", logger: logger)
+            try await connection.query("UPDATE replica_progress SET pulled_position = 0", logger: logger)
         }
         return try await corpora()
     }
@@ -365,6 +368,15 @@ public final class PostgresStorage: Storage {
             """, logger: logger
         ).decode((String, Int64, Int64, Int64).self) where count != maxSeq || top != maxSeq {
             problems.append("replica \(replica): stored seqs are not 1…\(maxSeq)")
+        }
+        for try await (name, replica, pulled, last) in try await client.query(
+            """
+            SELECT c.name, p.replica, p.pulled_position, c.last_position FROM replica_progress p
+            JOIN corpora c ON c.id = p.corpus_id WHERE p.pulled_position > c.last_position
+            """, logger: logger
+        ).decode((String, String, Int64, Int64).self) {
+            problems.append(
+                "replica \(replica) of corpus \(name): recorded as having seen position \(pulled), beyond the latest \(last)")
         }
         for try await (replica, seq, wire) in try await client.query("SELECT replica, seq, wire FROM changes", logger: logger)
             .decode((String, Int64, String).self)

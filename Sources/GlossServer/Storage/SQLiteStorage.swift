@@ -99,8 +99,10 @@ public final class SQLiteStorage: Storage {
             for id in try Int64.fetchAll(db, sql: "SELECT id FROM corpora") {
                 try db.execute(sql: "UPDATE corpora SET epoch = ? WHERE id = ?", arguments: [StoredValues.newEpoch(), id])
             }
-            // Snapshots count positions of the old history, which will be taken again.
+            // Snapshots and what replicas have seen count positions of the old history, which
+            // will be taken again.
             try db.execute(sql: "DELETE FROM snapshots")
+            try db.execute(sql: "UPDATE replica_progress SET pulled_position = 0")
             return try Row.fetchAll(db, sql: "SELECT id, name, created_at, last_position FROM corpora ORDER BY name").map { row in
                 Corpus(id: row["id"], name: row["name"], createdAt: row["created_at"], changes: row["last_position"])
             }
@@ -187,7 +189,7 @@ public final class SQLiteStorage: Storage {
             let id: Int64 = row["id"]
             let snapshot = try String.fetchOne(db, sql: "SELECT file FROM snapshots WHERE corpus_id = ?", arguments: [id])
             // Foreign keys cascade too; deleting explicitly keeps this correct without them.
-            for table in ["snapshots", "frontier", "changes", "replicas", "tokens"] {
+            for table in ["snapshots", "frontier", "changes", "replica_progress", "replicas", "tokens"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE corpus_id = ?", arguments: [id])
             }
             try db.execute(sql: "DELETE FROM corpora WHERE id = ?", arguments: [id])
@@ -370,6 +372,17 @@ public final class SQLiteStorage: Storage {
                     """)
             where (row["n"] as Int64) != (row["max_seq"] as Int64) || (row["top"] as Int64) != (row["max_seq"] as Int64) {
                 problems.append("replica \(row["replica"] as String): stored seqs are not 1…\(row["max_seq"] as Int64)")
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.name, p.replica, p.pulled_position, c.last_position FROM replica_progress p
+                    JOIN corpora c ON c.id = p.corpus_id WHERE p.pulled_position > c.last_position
+                    """)
+            {
+                problems.append(
+                    "replica \(row["replica"] as String) of corpus \(row["name"] as String): recorded as having seen position "
+                        + "\(row["pulled_position"] as Int64), beyond the latest \(row["last_position"] as Int64)")
             }
             let cursor = try Row.fetchCursor(db, sql: "SELECT replica, seq, wire FROM changes")
             while let row = try cursor.next() {

@@ -161,6 +161,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case snapshotGone(corpus: String)
     /// The corpus's epoch was renewed while its snapshot was built: the snapshot was not kept.
     case snapshotStale(corpus: String)
+    /// No replica of that id has pushed to or pulled from the corpus.
+    case unknownReplica(corpus: String, replica: String)
 
     public var description: String {
         switch self {
@@ -190,6 +192,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the snapshot of corpus '\(corpus)' was replaced while it was read; download it again"
         case .snapshotStale(let corpus):
             return "the epoch of corpus '\(corpus)' was renewed while its snapshot was built, so it was not kept; build it again"
+        case .unknownReplica(let corpus, let replica):
+            return "no replica '\(replica)' has synced with corpus '\(corpus)'; see them with 'gloss-server replicas list --corpus \(corpus)'"
         case .clockBackwards(let change, let earlier):
             return "change \(change) has a clock that does not include \(earlier), its own replica's earlier version of the entity; "
                 + "the replica's log is damaged: run 'gloss doctor'"
@@ -231,6 +235,21 @@ public protocol Storage: Sendable {
     func deliverChanges(to notifier: ChangeNotifier)
     /// Releases connections; the storage is not used afterwards.
     func shutdown() async
+
+    // MARK: Who has seen what (docs/protocol.md, "Horizon"; kept by ``ReplicaBookkeeping``)
+
+    /// Records sightings of replicas in one transaction: a replica first seen gets a row;
+    /// one seen again gets the later time and user and the higher pulled position, and is
+    /// active again if it was retired. Sightings of a deleted corpus are dropped.
+    func recordSightings(_ sightings: [ReplicaSighting]) async throws
+    /// The replicas of the corpus named `corpus`, with its latest position.
+    /// - Throws: ``StorageError/unknownCorpus(_:)``.
+    func replicaReport(corpus: String) async throws -> ReplicaReport
+    /// Retires one replica of a corpus by hand (no change if it is retired already).
+    /// - Throws: ``StorageError/unknownCorpus(_:)``, ``StorageError/unknownReplica(corpus:replica:)``.
+    func retireReplica(corpus: String, replica: String) async throws -> ReplicaProgress
+    /// Retires every active replica of every corpus last seen before `cutoff` (ISO 8601, UTC).
+    func retireReplicas(silentSince cutoff: String) async throws -> [(corpus: String, replica: ReplicaProgress)]
 
     // MARK: Snapshots (docs/protocol.md, "Snapshot"; built by ``SnapshotMaker``)
 
