@@ -213,10 +213,14 @@ public final class SyncEngine {
         var requests = 0
         report.pullStart = state?.cursor ?? 0
         report.pullCursor = report.pullStart
-        // The first request names the epoch of a cursor this replica holds durably: the
-        // server records it as seen. The next pages are fetched before the one before is
-        // applied, so they do not name it.
-        var page = try fetchPage(after: state?.cursor ?? 0, excluding: own, epoch: known, requests: &requests)
+        // The first request names the epoch of a cursor this replica holds durably, so the
+        // server records the cursor as seen, but only with nothing left to push: then every
+        // change this replica will still push is made after it held everything up to the
+        // cursor and supersedes what it replaces there, so history up to the lowest such
+        // cursor is stable (docs/protocol.md, "Who has seen what"). The next pages are
+        // fetched before the one before is applied, so they never name it.
+        let recordable = try store.unpushedCount() == 0 ? known : nil
+        var page = try fetchPage(after: state?.cursor ?? 0, excluding: own, epoch: recordable, requests: &requests)
         report.requests += requests
         while true {
             if let known, known != page.epoch {
