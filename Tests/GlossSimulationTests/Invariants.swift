@@ -36,6 +36,21 @@ struct Invariants {
             fail("committed local change \(dot) never reached the server")
         }
 
+        // The server never records a replica as having seen more than it holds (the horizon
+        // that compaction will trust): only a cursor held durably is ever sent as seen.
+        let seen = try server.seenPositions()
+        for replica in replicas {
+            let id = try replica.store.replicaInfo().id.description
+            let cursor = try replica.store.remote()?.cursor ?? 0
+            if let recorded = seen[id], recorded > cursor {
+                fail("the server records r\(replica.index) as having seen position \(recorded), beyond its cursor \(cursor)")
+            }
+        }
+        // And it does record: the second converge round starts from cursors at the latest position.
+        if !serverLog.isEmpty, !seen.values.contains(where: { $0 > 0 }) {
+            fail("the server recorded no replica as having seen anything: \(seen)")
+        }
+
         let serverFrontier = try server.frontier()
         if serverFrontier != Self.maximalVersions(serverLog) {
             fail("the server's frontier is not the log's maximal versions:\n  server \(serverFrontier)\n  log    \(Self.maximalVersions(serverLog))")

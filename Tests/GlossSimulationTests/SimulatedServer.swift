@@ -78,13 +78,17 @@ final class CrashableStorage: Storage, @unchecked Sendable {
 final class SimulatedServer: @unchecked Sendable {
     static let corpus = "sim"
     let storage: CrashableStorage
+    /// Records who has seen what, as `serve` does (its sightings outlive a server crash
+    /// only as far as they were flushed; here they are flushed when checked).
+    let bookkeeping: ReplicaBookkeeping
     let corpusID: Int64
     /// Bearer token of each user.
     let tokens: [String: String]
     private(set) var crashes = 0
 
-    init(storage: CrashableStorage, users: [String]) throws {
+    init(storage: CrashableStorage, bookkeeping: ReplicaBookkeeping, users: [String]) throws {
         self.storage = storage
+        self.bookkeeping = bookkeeping
         corpusID = try runBlocking { try await storage.createCorpus(name: Self.corpus).id }
         var tokens: [String: String] = [:]
         for user in users {
@@ -124,6 +128,16 @@ final class SimulatedServer: @unchecked Sendable {
     func check() throws -> [String] {
         let storage = storage
         return try runBlocking { try await storage.check() }
+    }
+
+    /// The position the server records as seen by each replica, after writing what it saw.
+    func seenPositions() throws -> [String: Int64] {
+        let (storage, bookkeeping) = (storage, bookkeeping)
+        let report = try runBlocking {
+            await bookkeeping.flush()
+            return try await storage.replicaReport(corpus: Self.corpus)
+        }
+        return Dictionary(report.replicas.map { ($0.replica, $0.pulledPosition) }, uniquingKeysWith: max)
     }
 
     /// The server's frontier rows, `kind entity replica:seq` sorted, read straight from its file.

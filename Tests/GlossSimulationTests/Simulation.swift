@@ -56,13 +56,16 @@ final class Simulation {
             let storage = try CrashableStorage(directory: (directory as NSString).appendingPathComponent("server"))
             var logger = Logger(label: "gloss-simulation")
             logger.logLevel = .critical
+            let bookkeeping = ReplicaBookkeeping(storage: storage, retireAfter: nil, logger: logger)
             let app = Application(
-                router: GlossApplication.router(storage: storage, limits: .default, metrics: ServerMetrics()), logger: logger)
+                router: GlossApplication.router(storage: storage, limits: .default, metrics: ServerMetrics(), replicas: bookkeeping),
+                logger: logger)
             return try await app.test(.router) { client in
                 await onSimulationThread {
                     do {
                         let start = Date()
-                        let simulation = try Simulation(config: config, client: client, storage: storage, directory: directory)
+                        let simulation = try Simulation(
+                            config: config, client: client, storage: storage, bookkeeping: bookkeeping, directory: directory)
                         simulation.phases[0] = Date().timeIntervalSince(start)
                         return simulation.run()
                     } catch {
@@ -78,7 +81,10 @@ final class Simulation {
         }
     }
 
-    init(config: SimulationConfig, client: any TestClientProtocol, storage: CrashableStorage, directory: String) throws {
+    init(
+        config: SimulationConfig, client: any TestClientProtocol, storage: CrashableStorage, bookkeeping: ReplicaBookkeeping,
+        directory: String
+    ) throws {
         self.config = config
         self.directory = directory
         var random = SimulationRandom(seed: config.seed)
@@ -88,7 +94,7 @@ final class Simulation {
         let workload = random.split()
         let replicaCount = [2, 2, 3, 3, 4][setup.int(0...4)]
         let users = ["ayse", "bora", "cem"]
-        server = try SimulatedServer(storage: storage, users: users)
+        server = try SimulatedServer(storage: storage, bookkeeping: bookkeeping, users: users)
         network = SimulatedNetwork(client: client, server: server, random: networkRandom, rates: config.rates)
         operations = config.operations ?? setup.int(8...30)
         for index in 0..<replicaCount {
