@@ -30,8 +30,8 @@ struct Gloss: AsyncParsableCommand {
         version: "gloss \(version) (libcurl \(Libcurl.version))",
         subcommands: [
             Init.self, Import.self, Articles.self, Show.self, Annotate.self, Annotations.self, Edit.self,
-            Delete.self, Search.self, Remote.self, Sync.self, Corpus.self, Tokens.self, Status.self, Conflicts.self, Resolve.self, Log.self, Export.self,
-            Doctor.self,
+            Delete.self, Search.self, Remote.self, Sync.self, Corpus.self, Tokens.self, Status.self, Conflicts.self, Resolve.self, Log.self,
+            History.self, Restore.self, Export.self, Doctor.self,
         ])
 
     /// Runs the command, with the exit codes of design.md: 0 on success, 1 on an error

@@ -40,6 +40,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case ambiguousSide(fields: [String])
     /// A resolution leaves these fields conflicting (no side's value was chosen).
     case unresolvedFields(id: String, fields: [String])
+    /// Restoring a version the log does not hold (never pulled here, mistyped, or
+    /// dropped by history compaction); `id` is the entity it was asked for.
+    case versionNotFound(id: String, version: Dot)
+    /// Restoring a version that belongs to another entity, `owner`, not to `id`.
+    case versionOfAnotherEntity(id: String, version: Dot, owner: String)
+    /// Restoring a version that deleted the entity: it has no content to bring back.
+    case versionIsDeletion(id: String, version: Dot)
     /// The change log or the state derived from it is damaged.
     case logCorrupted(String)
     /// SQLite itself failed (a full disk, an I/O error, a lock held too long).
@@ -73,6 +80,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "several other replicas changed \(fields.joined(separator: ", ")); choose one of their versions"
         case .unresolvedFields(let id, let fields):
             return "\(id) still has conflicting \(fields.joined(separator: ", ")): choose a side or give new values"
+        case .versionNotFound(let id, let version): return "this replica's log holds no version \(version) of \(id)"
+        case .versionOfAnotherEntity(let id, let version, let owner): return "version \(version) belongs to \(owner), not to \(id)"
+        case .versionIsDeletion(let id, let version): return "version \(version) of \(id) is a deletion, with no content to restore"
         case .logCorrupted(let reason): return "the change log is damaged (\(reason))"
         case .databaseFailed(let reason): return "the store's database failed: \(reason)"
         case .snapshotRefused(let refusal): return "\(refusal)"

@@ -13,8 +13,11 @@ import Testing
         .quoteAmbiguous("Musul", occurrences: ["1: offset 36", "2: offset 632"]), .occurrenceOutOfRange(6, count: 5),
         .nothingToEdit, .notConflicted("abcdef"), .noSuchVersion("X:1", available: ["A:1", "B:2"]),
         .ambiguousSide(fields: ["note"]), .unresolvedFields(id: "abcdef", fields: ["note"]), .logCorrupted("bad clock"),
-        .databaseFailed(reason: "disk full"),
+        .databaseFailed(reason: "disk full"), .versionNotFound(id: "abcdef", version: version),
+        .versionOfAnotherEntity(id: "abcdef", version: version, owner: "012345"), .versionIsDeletion(id: "abcdef", version: version),
     ]
+
+    static let version = Dot(replica: ReplicaID(String(repeating: "0", count: 25) + "1")!, seq: 3)
 
     static let syncErrors: [SyncError] = [
         .noRemote, .noToken(url: "http://h", corpus: "news"), .tokenUnavailable(reason: "locked"),

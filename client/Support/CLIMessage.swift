@@ -29,7 +29,7 @@ enum CLIMessage {
         case .notFound(let kind, let id):
             return "no \(kind) with id '\(id)'; list them with 'gloss \(kind == "article" ? "articles" : "annotations")'"
         case .articleDeleted(let id):
-            return "article \(id) is deleted; see its history with 'gloss log --entity \(id.prefix(10))'"
+            return "article \(id) is deleted; see its versions with 'gloss history \(id.prefix(10))' and bring one back with 'gloss restore'"
         case .quoteNotFound(let quote):
             return "the quote '\(quote)' does not occur in the article; check its spelling, or use --start/--end"
         case .quoteAmbiguous:
@@ -46,6 +46,10 @@ enum CLIMessage {
         case .unresolvedFields(let id, let fields):
             return "\(id) still has conflicting \(fields.joined(separator: ", ")): "
                 + "choose with --mine, --theirs or --pick VERSION, or give new values"
+        case .versionNotFound(let id, _), .versionOfAnotherEntity(let id, _, _):
+            return "\(error); list the versions of \(id) with 'gloss history \(id.prefix(10))'"
+        case .versionIsDeletion(let id, let version):
+            return "version \(version) of \(id) is a deletion; pick one with content from 'gloss history \(id.prefix(10))'"
         case .logCorrupted:
             return "\(error); run 'gloss doctor' and restore from a backup if it fails"
         case .databaseFailed:

@@ -60,6 +60,18 @@ struct LocalTransaction {
 }
 
 extension GlossDatabase {
+    /// Checks that `content` is a valid article or annotation `id`, as a new local version must be.
+    static func validate(_ content: EntityContent, kind: EntityKind, id: String) throws {
+        do throws(ValidationError) {
+            switch kind {
+            case .article: _ = try Article(id: id, content: content)
+            case .annotation: _ = try Annotation(id: id, content: content)
+            }
+        } catch {
+            throw StoreError.invalid(error)
+        }
+    }
+
     /// Runs `body` in one write transaction that may mint local changes.
     func writeLocal<T: Sendable>(_ body: @Sendable (inout LocalTransaction) throws -> T) throws -> T {
         let now = clock()

@@ -32,6 +32,15 @@ enum ChangeLog {
         return try Row.fetchOne(statement, arguments: [dot.replica.description, Int64(dot.seq)]).map(change(from:))
     }
 
+    /// Where `dot` sits in the log, if it is there.
+    static func position(of dot: Dot, _ db: Database) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: "SELECT position FROM changes WHERE replica = ? AND seq = ?")
+        guard let position = try Int64.fetchOne(statement, arguments: [dot.replica.description, Int64(dot.seq)]) else {
+            throw StoreError.logCorrupted("change \(dot) is missing from the log")
+        }
+        return position
+    }
+
     /// Decodes a `changes` row selected with ``columns``.
     static func change(from row: Row) throws -> Change {
         let replicaText: String = row["replica"]

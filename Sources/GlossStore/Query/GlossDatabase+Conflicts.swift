@@ -151,14 +151,7 @@ extension GlossDatabase {
                 throw StoreError.ambiguousSide(fields: ambiguous)
             }
             guard unresolved.isEmpty else { throw StoreError.unresolvedFields(id: id, fields: unresolved) }
-            do throws(ValidationError) {
-                switch kind {
-                case .article: _ = try Article(id: id, content: content)
-                case .annotation: _ = try Annotation(id: id, content: content)
-                }
-            } catch {
-                throw StoreError.invalid(error)
-            }
+            try Self.validate(content, kind: kind, id: id)
             try transaction.write(kind: kind, entity: id, content: content)
             return (kind, id, false)
         }
