@@ -1,6 +1,6 @@
 import Foundation
 import GlossCore
-public import GlossStore
+import GlossStore
 
 /// Whether a sync started from the server's snapshot, and why not when it did not.
 public struct SnapshotReport: Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import GlossCore
+import GlossCore
 import Foundation
 
 /// The files `gloss import` was given, checked and ready to be read again as a stream.
