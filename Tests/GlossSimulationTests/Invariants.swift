@@ -177,10 +177,52 @@ struct Invariants {
             guard parents.count == 1, let parent = parents.first else { continue }  // a merge of several: no single correction
             // `nil` proves nothing: the diffs of parent → shown and parent → corrected may
             // align a moved paragraph differently, and then the re-merge conflicts.
-            if let again = TextMerge.merge(base: parent, shown, corrected), again != shown {
+            if let again = TextMerge.merge(base: parent, shown, corrected), again != shown,
+                !Self.onlyLengthensARun(shown: shown, again: again, parent: parent, corrected: corrected)
+            {
                 fail("\(name) shows a \(field) that lost the correction of \(change.dot) (no conflict shown)")
             }
         }
+    }
+
+    /// Whether the re-merge only made a run of one repeated scalar longer (`again` is `shown`
+    /// with more of it, in one place), the correction did nothing but lengthen a run of that
+    /// scalar the parent had, and `shown`'s run there is already as long as the correction's. Then the
+    /// correction is in `shown`; the diffs against the parent merely aligned the insertion
+    /// at another place of a run of equal scalars (a line break added next to a paragraph
+    /// that moved concurrently: seed 811). A shorter run in `shown` is still a lost correction.
+    static func onlyLengthensARun(shown: String, again: String, parent: String, corrected: String) -> Bool {
+        guard let (scalar, at) = insertedRun(from: Array(shown.unicodeScalars), to: Array(again.unicodeScalars)),
+            let (inserted, position) = insertedRun(from: Array(parent.unicodeScalars), to: Array(corrected.unicodeScalars)),
+            inserted == scalar,
+            // Only the lengthening of a run the parent had is ambiguous to align.
+            runLength(of: scalar, around: position, in: Array(parent.unicodeScalars)) > 0
+        else { return false }
+        return runLength(of: scalar, around: at, in: Array(shown.unicodeScalars))
+            >= runLength(of: scalar, around: position, in: Array(corrected.unicodeScalars))
+    }
+
+    /// When `after` is `before` with copies of one scalar inserted in one place: that scalar
+    /// and the place (in `before`).
+    private static func insertedRun(from before: [Unicode.Scalar], to after: [Unicode.Scalar]) -> (Unicode.Scalar, Int)? {
+        guard after.count > before.count else { return nil }
+        var prefix = 0
+        while prefix < before.count, before[prefix] == after[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < before.count - prefix, before[before.count - 1 - suffix] == after[after.count - 1 - suffix] { suffix += 1 }
+        guard prefix + suffix == before.count else { return nil }
+        let inserted = after[prefix..<(after.count - suffix)]
+        guard let first = inserted.first, inserted.allSatisfy({ $0 == first }) else { return nil }
+        return (first, prefix)
+    }
+
+    /// How many `scalar`s stand together in `text` at the place `index` (before it and from it on).
+    private static func runLength(of scalar: Unicode.Scalar, around index: Int, in text: [Unicode.Scalar]) -> Int {
+        var start = min(index, text.count)
+        while start > 0, text[start - 1] == scalar { start -= 1 }
+        var end = min(index, text.count)
+        while end < text.count, text[end] == scalar { end += 1 }
+        return end - start
     }
 
     static func show(_ value: JSONValue?) -> String { value.map { CanonicalJSON.string($0) } ?? "absent" }

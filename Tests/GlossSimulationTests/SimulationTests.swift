@@ -75,20 +75,15 @@ struct SimulationTests {
     ///   silently instead of showing a conflict (fixed in `Merge.mergeRegister`).
     /// - 227, 433: an entity created twice with the same content (the same article, or an
     ///   imported export) is not a conflicting edit (kept for the oracle of the invariant).
-    static let regressions: [(seed: UInt64, operations: Int?)] = [(665, nil), (279, nil), (227, nil), (433, nil)]
+    /// - 811: a line break added next to a paragraph moved concurrently; the merge keeps both,
+    ///   and the text invariant's re-merge aligned the inserted "\n" elsewhere in the run of
+    ///   "\n" (fixed in the invariant: ``Invariants/onlyLengthensARun``).
+    static let regressions: [(seed: UInt64, operations: Int?)] = [(665, nil), (279, nil), (227, nil), (433, nil), (811, nil)]
 
     /// Seeds whose failure is understood and not yet resolved: reported as known issues (the
     /// run still shows them), so that everything else the seeds check keeps failing loudly.
-    /// - 811: r0 moves a paragraph while r1, concurrently, adds a line break after it. The
-    ///   merge keeps both (r0's text with one more line break where the paragraph was), but
-    ///   the invariant's re-application of r1's correction aligns that insertion of "\n" in a
-    ///   run of "\n" elsewhere and adds it again, so it reports the correction as lost. The
-    ///   check, not the merge, is what needs work: it cannot tell apart the places of an
-    ///   insertion inside a run of equal scalars. Found when the new-device operation
-    ///   changed every seed's workload.
-    static let knownIssues: [UInt64: String] = [
-        811: "the text-merge invariant misreads a line break added next to a paragraph moved concurrently (see knownIssues)"
-    ]
+    /// None at present.
+    static let knownIssues: [UInt64: String] = [:]
 
     @Test("regression seeds", arguments: regressions.indices)
     func regression(_ index: Int) async {
