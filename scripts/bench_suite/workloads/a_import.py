@@ -26,7 +26,7 @@ def import_workload(bench):
     bench.gloss.init(bench.big_replica, "importer")
     imported = bench.gloss.import_checked(bench.big_jsonl, bench.big_replica, s.articles, s.annotations,
                                           bench.report)
-    bench.raw_insert, tables = raw_baseline(bench)
+    bench.raw_insert, tables = raw_baseline(bench, bench.big_jsonl, bench.big_replica, "(a)")
     bench.report.add(Row(
         "(a)", f"gloss import, {s.articles:,} articles + {s.annotations:,} annotations (fresh replica)",
         secs(imported.seconds), baseline=secs(bench.raw_insert), ratio=ratio(imported.seconds, bench.raw_insert),
@@ -39,19 +39,20 @@ def import_workload(bench):
               "baseline does no parsing, no lookups and one commit"))
 
 
-def raw_baseline(bench):
-    """Inserts the same rows as gloss import into a replica built from the migrations;
-    checks row for row that they are what gloss wrote; returns (seconds, table list)."""
+def raw_baseline(bench, jsonl, imported_replica, label):
+    """Inserts the same rows as `gloss import` of `jsonl` into a replica built from the
+    migrations; checks row for row that they are what gloss wrote into `imported_replica`;
+    returns (seconds, table list)."""
     wall = int(time.time() * 1000)
     replica_id = "0BENCHBASE1NE0000000000000"
-    rows = baseline_rows(bench.big_jsonl, replica_id, wall)   # computed before the clock starts
-    path = bench.path("raw-baseline.sqlite")
+    rows = baseline_rows(jsonl, replica_id, wall)   # computed before the clock starts
+    path = bench.path(f"raw-baseline-{label.strip('()')}.sqlite")
     db = open_baseline_replica(path, replica_id, wall)
     seconds = raw_insert_seconds(db, rows, wall)
     db.close()
-    ours, theirs = table_digests(path), table_digests(bench.big_replica)
+    ours, theirs = table_digests(path), table_digests(imported_replica)
     for table in MIRROR_QUERIES:
         bench.report.check(ours[table] == theirs[table],
-                           f"(a) the raw baseline's {table} rows differ from gloss import's "
+                           f"{label} the raw baseline's {table} rows differ from gloss import's "
                            f"({ours[table][0]} vs {theirs[table][0]} rows): the baseline no longer mirrors it")
     return seconds, ", ".join(INSERTS) + " (+ replica's clock)"
