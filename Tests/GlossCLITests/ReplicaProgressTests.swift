@@ -90,8 +90,14 @@ struct ReplicaProgressTests {
             #expect(Self.replica(retired, id)?["retired"] is String, "\(retired)")
             // With no active replica the horizon is the latest position.
             #expect(retired["horizon"] as? Int == retired["latestPosition"] as? Int)
+            // Syncing again reactivates it; 2 s of silence later it is retired again, so the
+            // sign that it was seen anew is its last sighting at or after its retirement.
+            let retiredAt = try #require(Self.replica(retired, id)?["retired"] as? String)
             try await a.sync()
-            _ = try await Self.report(server) { Self.replica($0, id)?["active"] as? Bool == true }
+            _ = try await Self.report(server) { report in
+                let row = Self.replica(report, id)
+                return row?["active"] as? Bool == true || (row?["lastSeen"] as? String ?? "") >= retiredAt
+            }
         }
     }
 
