@@ -11,6 +11,13 @@ import sqlite3
 import time
 
 
+def bare_insert_median_seconds(jsonl, path, runs=3):
+    """The median of `runs` bare inserts (one alone varied 0.61-0.77 s between runs on a
+    quiet machine), and the records counted."""
+    timings = [bare_insert_seconds(jsonl, path) for _ in range(runs)]
+    return sorted(seconds for seconds, _ in timings)[runs // 2], timings[0][1]
+
+
 def bare_insert_seconds(jsonl, path):
     """Reads the records first (not timed), then times opening, inserting and committing."""
     with open(jsonl, encoding="utf-8") as f:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 
-from bench_suite.bare_insert import bare_insert_seconds
+from bench_suite.bare_insert import bare_insert_median_seconds
 from bench_suite.corpora import gen_corpus
 from bench_suite.figures import FLAT_GROWTH, RSS_TARGET_MIB, cpu_share, flat, met, mib, ratio, secs
 from bench_suite.measure import run_measured
@@ -35,7 +35,7 @@ def new_device_workload(bench):
 def measure_size(bench, size, articles, annotations, seed):
     jsonl = gen_corpus(bench.path(f"l-corpus-{size}.jsonl"), articles, annotations, seed)
     records = articles + annotations
-    bare, counted = bare_insert_seconds(jsonl, bench.path(f"l-bare-{size}.sqlite"))
+    bare, counted = bare_insert_median_seconds(jsonl, bench.path(f"l-bare-{size}.sqlite"))
     bench.report.check(counted == records, f"(l) the bare insert read {counted} records, expected {records}")
 
     source = bench.path(f"l-source-{size}.gloss")
@@ -54,9 +54,16 @@ def measure_size(bench, size, articles, annotations, seed):
                                 *storage.args, "--json"])
         snapshot = created.json()
 
-        fresh = bench.path(f"l-snapshot-{size}.gloss")
-        bench.gloss.fresh_replica(fresh, server.url, server.token("phone"), name="phone")
-        from_snapshot = bench.gloss.sync(fresh)
+        # Three new devices, the median's time (a 0.6 s figure moves with the machine); the
+        # highest peak RSS of the three.
+        devices = []
+        for number in range(3):
+            fresh = bench.path(f"l-snapshot-{size}-{number}.gloss")
+            bench.gloss.fresh_replica(fresh, server.url, server.token(f"phone{number}"), name=f"phone{number}")
+            devices.append((bench.gloss.sync(fresh), fresh))
+        devices.sort(key=lambda device: device[0].seconds)
+        from_snapshot, fresh = devices[1]
+        from_snapshot.maxrss_kib = max(device[0].maxrss_kib for device in devices)
         replayed = bench.path(f"l-replay-{size}.gloss")
         bench.gloss.fresh_replica(replayed, server.url, server.token("laptop"), name="laptop")
         replay = run_measured(bench.gloss.cmd("sync", "--json", "--no-snapshot", "--store", replayed))
@@ -103,7 +110,8 @@ def add_rows(bench, results):
         "(l)", f"first sync of a new replica from the server's snapshot, {n}", secs(sync.seconds),
         baseline=base, ratio=both(sync.seconds), target=f"≤ {SNAPSHOT_TARGET:g}× bare insert",
         status=met(sync.seconds <= SNAPSHOT_TARGET * bare),
-        note=f"`gloss sync` of a replica made by init + remote set: downloads the {mib(snap_bytes(snap) / 1024)} "
+        note=f"median of 3 new devices (and the bare insert: median of 3); "
+             f"`gloss sync` of a replica made by init + remote set: downloads the {mib(snap_bytes(snap) / 1024)} "
              f"snapshot, checks it (SHA-256, quick_check, schema, claims, counts), copies it in; "
              f"client peak RSS {mib(sync.maxrss_kib)}",
         bound=f"client CPU {cpu_share(sync.cpu, sync.seconds)} of wall; profile (perf, 88 MB snapshot): the "
