@@ -111,8 +111,8 @@ public final class CurlTransport: Transport {
     }
 
     /// Streams a 2xx body into `file` (a 206 appended, any other replacing what the file
-    /// held), so a snapshot of hundreds
-    /// of megabytes never sits in memory; `maxResponseBytes` bounds only other answers.
+    /// held), so a snapshot of hundreds of megabytes never sits in memory;
+    /// `maxResponseBytes` bounds only other answers.
     public func download(_ request: HTTPRequest, into file: DownloadFile, cancellation: SyncCancellation) throws(TransportError)
         -> HTTPResponse
     {

@@ -43,9 +43,8 @@ public final class URLSessionTransport: Transport, @unchecked Sendable {
         try run(request, cancellation: cancellation, file: nil)
     }
 
-    /// Streams a 2xx body into the file at `path` (a 206 appended, any other replacing what
-    /// the file held); `maxResponseBytes` bounds
-    /// only other answers.
+    /// Streams a 2xx body into `file` (a 206 appended, any other replacing what the file
+    /// held); `maxResponseBytes` bounds only other answers.
     public func download(_ request: HTTPRequest, into file: DownloadFile, cancellation: SyncCancellation) throws(TransportError)
         -> HTTPResponse
     {

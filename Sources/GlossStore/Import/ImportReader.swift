@@ -68,8 +68,8 @@ public enum ImportReader {
         return result.sorted()
     }
 
-    /// Reads one file: `.jsonl`/`.ndjson` as an export, anything else as a seed-format article.
-    public static func readFile(_ path: String) throws(ImportError) -> [ImportItem] {
+    /// A whole file as UTF-8 text, and its size in bytes.
+    static func readText(_ path: String) throws(ImportError) -> (text: String, bytes: Int) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -77,6 +77,12 @@ public enum ImportReader {
             throw .inFile(path: path, .unreadable(path: path, reason: (error as NSError).localizedDescription))
         }
         guard let text = String(validating: data, as: UTF8.self) else { throw .inFile(path: path, .notUTF8) }
+        return (text, data.count)
+    }
+
+    /// Reads one file: `.jsonl`/`.ndjson` as an export, anything else as a seed-format article.
+    public static func readFile(_ path: String) throws(ImportError) -> [ImportItem] {
+        let (text, _) = try readText(path)
         let lower = path.lowercased()
         do throws(ImportError) {
             if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return try JSONLines.parse(text) }

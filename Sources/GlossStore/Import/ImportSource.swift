@@ -172,13 +172,7 @@ public struct ImportSource: Sendable {
 
     /// Reads one seed-format file.
     static func readSeed(_ path: String) throws(ImportError) -> (ImportItem, bytes: Int) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .inFile(path: path, .unreadable(path: path, reason: (error as NSError).localizedDescription))
-        }
-        guard let text = String(validating: data, as: UTF8.self) else { throw .inFile(path: path, .notUTF8) }
+        let (text, bytes) = try ImportReader.readText(path)
         let article: Article
         do throws(ImportError) {
             article = try SeedFormat.parse(text, source: (path as NSString).lastPathComponent)
@@ -192,7 +186,7 @@ public struct ImportSource: Sendable {
         } catch {
             throw .inFile(path: path, .invalid(error.description))
         }
-        return (.article(article, authoritative: false), data.count)
+        return (.article(article, authoritative: false), bytes)
     }
 
     /// Hands over the items of the scanned files (pass 2 above): every article before

@@ -139,8 +139,8 @@ def add_rows(bench, results):
         bound=f"client CPU {cpu_share(imported.cpu, imported.seconds)} of wall: the writing thread (SQLite's "
               "inserts into the log and five derived tables with a 4 MiB cache, placement as in the replay), "
               "after a first pass that parses every line to count and order the items (~9% of it); a second "
-              "thread reads and prepares the next batch. (a)'s same-tables raw insert alone is ~2.9x the bare "
-              "insert"))
+              f"thread reads and prepares the next batch. The same-tables raw insert alone is {ratio(same, bare)} "
+              "the bare insert"))
     size = full["replica_bytes"]
     bench.report.add(Row(
         "(l)", f"replica file after the first sync, {n}", mib(size / 1024),
