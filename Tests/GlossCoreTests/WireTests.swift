@@ -24,6 +24,26 @@ import Testing
         #expect(sent.author == nil)
         sent.author = first.author
         #expect(sent == first)
+        #expect(read.seen == nil)
+    }
+
+    @Test func pushBodyCarriesWhatTheReplicaHasPulled() throws {
+        let seen = PullPosition(after: 4_812, epoch: String(repeating: "ab", count: 16))
+        var writer = PushRequest.Writer(replica: r(7), seen: seen)
+        #expect(writer.append(ChangeJSONTests.put()))
+        let read = try PushRequest(json: try JSONParser.parse(bytes: writer.finish()))
+        #expect(read.seen == seen)
+        #expect(read.changes.count == 1)
+        // Both or neither, and an epoch of the right shape.
+        let replica = JSONValue.string(r(7).description)
+        for object: JSONValue in [
+            ["replica": replica, "changes": [], "after": 3],
+            ["replica": replica, "changes": [], "epoch": .string(seen.epoch)],
+            ["replica": replica, "changes": [], "after": 3, "epoch": "nope"],
+            ["replica": replica, "changes": [], "after": -1, "epoch": .string(seen.epoch)],
+        ] {
+            #expect(throws: WireError.self, "\(object)") { try PushRequest(json: object) }
+        }
     }
 
     @Test func pushWriterKeepsToItsBytesButNeverSendsNothing() {
@@ -91,7 +111,12 @@ import Testing
         #expect(page.epoch == "9f3a")
         #expect(page.more)
         #expect(page.latest == 30)
+        #expect(page.floor == 0)
         #expect(try Change(json: page.changes[0]) == change)
+        let compacted = PullResponse.bodyPrefix + PullResponse.bodySuffix(cursor: 40, epoch: "9f3a", more: false, latest: 40, floor: 25)
+        #expect(try PullResponse(bytes: Array(compacted.utf8)).floor == 25)
+        // A server from before compaction leaves the floor out: never compacted.
+        #expect(try PullResponse(bytes: Array(#"{"changes":[],"cursor":0,"epoch":"e","more":false}"#.utf8)).floor == 0)
         // An epoch that needs escaping still reads back.
         let odd = PullResponse.bodyPrefix + PullResponse.bodySuffix(cursor: 0, epoch: "a\"b\\c", more: false, latest: 0)
         #expect(try PullResponse(bytes: Array(odd.utf8)).epoch == "a\"b\\c")

@@ -50,12 +50,17 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let noSnapshot: ErrorCode = "no_snapshot"
     /// A `Range` the snapshot cannot satisfy (416).
     public static let rangeNotSatisfiable: ErrorCode = "range_not_satisfiable"
+    /// The replica's cursor is below the corpus's compaction floor (410): versions it has not
+    /// seen may have been dropped, so it must rebuild from the current state and push its
+    /// unpushed changes again on top of it (docs/protocol.md, "Compaction and the floor").
+    public static let resyncRequired: ErrorCode = "resync_required"
 
     /// Every code this version knows, as docs/openapi.yaml lists them.
     public static let known: [ErrorCode] = [
         .protocolMismatch, .badRequest, .invalidJSON, .unauthorized, .forbidden, .forbiddenDot, .replicaOwned, .notFound, .seqGap,
         .corpusExists, .tooLarge, .unsupportedEncoding, .invalidChange, .unseenDot, .clockBackwards, .confirmationNeeded,
         .dotConflict, .methodNotAllowed, .internal, .noSnapshot, .rangeNotSatisfiable,
+        .resyncRequired,
     ]
 }
 

@@ -1,16 +1,23 @@
 /// The body of a push, `POST /v1/corpora/{corpus}/changes`: `{"replica", "changes"}`,
-/// the replica's own changes in seq order without gaps.
+/// the replica's own changes in seq order without gaps, and optionally `"after"` and
+/// `"epoch"`: the pull cursor the replica holds durably and the epoch it counts in.
 public struct PushRequest: Sendable {
     /// The pushing replica; every change's dot is its own.
     public var replica: ReplicaID
     /// The changes as sent, each read with ``Change/init(json:)`` by whoever checks them.
     public var changes: [JSONValue]
+    /// What the pushing replica has pulled: its changes were made knowing every change up
+    /// to this position (of ``epoch``). A server that compacted its log past it refuses the
+    /// push with ``ErrorCode/resyncRequired``, because those changes may be concurrent with
+    /// versions whose ancestors it no longer holds. `nil` from clients before compaction.
+    public var seen: PullPosition?
 
-    static let shape = #"{"replica", "changes"}"#
+    static let shape = #"{"replica", "changes", "after"?, "epoch"?}"#
 
-    public init(replica: ReplicaID, changes: [JSONValue]) {
+    public init(replica: ReplicaID, changes: [JSONValue], seen: PullPosition? = nil) {
         self.replica = replica
         self.changes = changes
+        self.seen = seen
     }
 
     /// Reads a push body.
@@ -18,6 +25,14 @@ public struct PushRequest: Sendable {
         guard let object = json.objectValue else { throw .notAnObject(shape: Self.shape) }
         replica = try object.wireReplica("replica")
         changes = try object.wireArray("changes")
+        switch (object["after"], object["epoch"]) {
+        case (nil, nil): seen = nil
+        case (nil, _), (_, nil): throw .invalidMember("after", expected: "\"after\" and \"epoch\" together, or neither")
+        default:
+            let epoch = try object.wireString("epoch")
+            guard PullQuery.isEpoch(epoch) else { throw .invalidMember("epoch", expected: "an epoch: 32 lowercase hex digits") }
+            seen = PullPosition(after: try object.wireInt("after"), epoch: epoch)
+        }
     }
 
     /// Writes a push body change by change, without holding the changes twice: the
@@ -27,8 +42,16 @@ public struct PushRequest: Sendable {
         /// How many changes it holds.
         public private(set) var count = 0
 
-        public init(replica: ReplicaID) {
-            bytes = Array(#"{"replica":""#.utf8) + Array(replica.description.utf8) + Array(#"","changes":["#.utf8)
+        /// - Parameter seen: the replica's durable pull position, sent so that a server that
+        ///   compacted past it can refuse the push (see ``PushRequest/seen``).
+        public init(replica: ReplicaID, seen: PullPosition? = nil) {
+            bytes = Array(#"{"replica":""#.utf8) + Array(replica.description.utf8) + Array(#"","#.utf8)
+            if let seen {
+                bytes += Array(#""after":\#(seen.after),"epoch":"#.utf8)
+                CanonicalJSON.writeString(seen.epoch, to: &bytes)
+                bytes.append(UInt8(ascii: ","))
+            }
+            bytes += Array(#""changes":["#.utf8)
         }
 
         /// Appends a change (its author is the server's to set, so it is left out).
@@ -48,6 +71,19 @@ public struct PushRequest: Sendable {
 
         /// The finished body.
         public func finish() -> [UInt8] { bytes + Array("]}".utf8) }
+    }
+}
+
+/// A position in a corpus's history of positions: a pull cursor and the epoch it counts in.
+public struct PullPosition: Sendable, Hashable {
+    /// Every change at a position up to this one was pulled.
+    public var after: Int64
+    /// The epoch `after` counts in.
+    public var epoch: String
+
+    public init(after: Int64, epoch: String) {
+        self.after = after
+        self.epoch = epoch
     }
 }
 
@@ -163,17 +199,21 @@ public struct PullResponse: Sendable {
     /// The corpus's latest position when the page was read: how far a pull has to go,
     /// for progress (a server before this member was added leaves it out).
     public var latest: Int64?
+    /// The corpus's compaction floor: versions at or below it that newer versions
+    /// supersede may have been dropped (0, or left out by older servers: never compacted).
+    /// A replica whose cursor is below it is refused with ``ErrorCode/resyncRequired``.
+    public var floor: Int64
 
     /// The start of a page's body, before the changes' wire JSON (the server writes a
     /// page's changes straight from storage).
     public static let bodyPrefix = #"{"changes":["#
 
     /// The end of a page's body, after its changes.
-    public static func bodySuffix(cursor: Int64, epoch: String, more: Bool, latest: Int64) -> String {
+    public static func bodySuffix(cursor: Int64, epoch: String, more: Bool, latest: Int64, floor: Int64 = 0) -> String {
         var epochJSON: [UInt8] = []
         CanonicalJSON.writeString(epoch, to: &epochJSON)
         return #"],"cursor":\#(cursor),"epoch":"# + String(decoding: epochJSON, as: UTF8.self)
-            + #","latest":\#(latest),"more":\#(more)}"#
+            + #","floor":\#(floor),"latest":\#(latest),"more":\#(more)}"#
     }
 
     public init(bytes: [UInt8]) throws(WireError) {
@@ -184,5 +224,6 @@ public struct PullResponse: Sendable {
         guard !epoch.isEmpty else { throw .invalidMember("epoch", expected: "a non-empty string") }
         more = try object.wireBool("more")
         latest = object["latest"] == nil ? nil : try object.wireInt("latest")
+        floor = object["floor"] == nil ? 0 : try object.wireInt("floor")
     }
 }
