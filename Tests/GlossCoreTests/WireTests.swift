@@ -38,12 +38,17 @@ import Testing
         let replica = JSONValue.string(r(7).description)
         for object: JSONValue in [
             ["replica": replica, "changes": [], "after": 3],
+            ["replica": replica, "changes": [], "after": "0"],
             ["replica": replica, "changes": [], "epoch": .string(seen.epoch)],
             ["replica": replica, "changes": [], "after": 3, "epoch": "nope"],
             ["replica": replica, "changes": [], "after": -1, "epoch": .string(seen.epoch)],
         ] {
             #expect(throws: WireError.self, "\(object)") { try PushRequest(json: object) }
         }
+        // A replica that never pulled says so without an epoch.
+        var fresh = PushRequest.Writer(replica: r(7), seen: PullPosition(after: 0, epoch: nil))
+        #expect(fresh.append(ChangeJSONTests.put()))
+        #expect(try PushRequest(json: try JSONParser.parse(bytes: fresh.finish())).seen == PullPosition(after: 0, epoch: nil))
     }
 
     @Test func pushWriterKeepsToItsBytesButNeverSendsNothing() {

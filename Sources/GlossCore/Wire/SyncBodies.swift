@@ -27,7 +27,11 @@ public struct PushRequest: Sendable {
         changes = try object.wireArray("changes")
         switch (object["after"], object["epoch"]) {
         case (nil, nil): seen = nil
-        case (nil, _), (_, nil): throw .invalidMember("after", expected: "\"after\" and \"epoch\" together, or neither")
+        case (nil, _): throw .invalidMember("after", expected: "given with \"epoch\"")
+        case (_, nil):
+            // A replica that never pulled has no epoch yet.
+            guard try object.wireInt("after") == 0 else { throw .invalidMember("epoch", expected: "given with an \"after\" above 0") }
+            seen = PullPosition(after: 0, epoch: nil)
         default:
             let epoch = try object.wireString("epoch")
             guard PullQuery.isEpoch(epoch) else { throw .invalidMember("epoch", expected: "an epoch: 32 lowercase hex digits") }
@@ -47,9 +51,12 @@ public struct PushRequest: Sendable {
         public init(replica: ReplicaID, seen: PullPosition? = nil) {
             bytes = Array(#"{"replica":""#.utf8) + Array(replica.description.utf8) + Array(#"","#.utf8)
             if let seen {
-                bytes += Array(#""after":\#(seen.after),"epoch":"#.utf8)
-                CanonicalJSON.writeString(seen.epoch, to: &bytes)
-                bytes.append(UInt8(ascii: ","))
+                bytes += Array(#""after":\#(seen.after),"#.utf8)
+                if let epoch = seen.epoch {
+                    bytes += Array(#""epoch":"#.utf8)
+                    CanonicalJSON.writeString(epoch, to: &bytes)
+                    bytes.append(UInt8(ascii: ","))
+                }
             }
             bytes += Array(#""changes":["#.utf8)
         }
@@ -78,10 +85,10 @@ public struct PushRequest: Sendable {
 public struct PullPosition: Sendable, Hashable {
     /// Every change at a position up to this one was pulled.
     public var after: Int64
-    /// The epoch `after` counts in.
-    public var epoch: String
+    /// The epoch `after` counts in; `nil` only with `after == 0` (nothing pulled yet).
+    public var epoch: String?
 
-    public init(after: Int64, epoch: String) {
+    public init(after: Int64, epoch: String?) {
         self.after = after
         self.epoch = epoch
     }
