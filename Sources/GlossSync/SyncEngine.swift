@@ -1,4 +1,4 @@
-import GlossCore
+public import GlossCore
 public import GlossStore
 import Foundation
 
@@ -28,6 +28,9 @@ public struct SyncReport: Sendable, Hashable {
     /// Whether this sync started from the server's snapshot; `nil` when it did not look
     /// for one (the replica held data, or ``SyncOptions/useSnapshot`` was off).
     public var snapshot: SnapshotReport?
+    /// Set when this sync rebuilt the replica from the server's current state, because the
+    /// server had compacted its history past what the replica had pulled.
+    public var rebuild: RebuildReport?
 
     public init() {}
 
@@ -35,6 +38,32 @@ public struct SyncReport: Sendable, Hashable {
     public var summary: String {
         let conflicts = newConflicts == 1 ? "1 new conflict" : "\(newConflicts) new conflicts"
         return "pushed \(pushed), pulled \(pulled) (\(applied) new), \(conflicts) in \(PlainFormat.fixed(seconds, digits: 2))s"
+    }
+}
+
+/// How a replica was rebuilt (docs/protocol.md, "Compaction and the floor").
+public struct RebuildReport: Sendable, Hashable {
+    /// Why: the server's refusal.
+    public var reason: String
+    /// The replica's id before the rebuild (`nil` when this sync finished a rebuild an
+    /// earlier, interrupted sync began) and after it.
+    public var previousReplica: ReplicaID?
+    public var replica: ReplicaID?
+    /// Entities whose unacknowledged changes were carried over.
+    public var carried = 0
+    /// What making them again on top of the current state did; `nil` until it has.
+    public var outcome: RebuildOutcome?
+
+    public init(reason: String) { self.reason = reason }
+
+    /// `rebuilt from the server's current state (...); 3 local changes made again, 1 beside a concurrent deletion or edit`
+    public var summary: String {
+        var line = "rebuilt from the server's current state (it had compacted history this replica had not pulled)"
+        guard let outcome else { return line }
+        line += "; \(outcome.madeAgain) local change\(outcome.madeAgain == 1 ? "" : "s") made again"
+        if outcome.besideConcurrent > 0 { line += ", \(outcome.besideConcurrent) beside a concurrent deletion or edit (a conflict to resolve)" }
+        if outcome.withConflicts > 0 { line += ", \(outcome.withConflicts) merged with field conflicts to resolve" }
+        return line
     }
 }
 
@@ -92,20 +121,63 @@ public final class SyncEngine {
     /// Runs one sync: push, then pull.
     public func run() throws(SyncError) -> SyncReport {
         try recorded { () throws in
-            try bootstrapFromSnapshot()
-            try push()
-            try pullAll()
+            try rebuildingWhenRefused {
+                try bootstrapFromSnapshot()
+                try push()
+                try pullAll()
+            }
         }
     }
 
     /// Only pushes what is unpushed (live mode pushes a local edit while a long poll is open).
     public func runPush() throws(SyncError) -> SyncReport {
-        try recorded { () throws in try push() }
+        try recorded { () throws in try rebuildingWhenRefused { try push() } }
     }
 
     /// Only pulls (live mode's long poll).
     public func runPull() throws(SyncError) -> SyncReport {
-        try recorded { () throws in try pullAll() }
+        try recorded { () throws in try rebuildingWhenRefused { try pullAll() } }
+    }
+
+    /// Runs `work`; when the server refuses the replica as behind its compaction floor,
+    /// rebuilds it from the server's current state, keeping its unacknowledged changes, and
+    /// runs `work` again. A rebuild an interrupted sync began is finished first.
+    private func rebuildingWhenRefused(_ work: () throws -> Void) throws {
+        var rebuilds = 0
+        while true {
+            do {
+                if try store.rebuildPending() { try finishRebuild() }
+                try work()
+                return
+            } catch SyncError.resyncRequired(let reason) {
+                // The floor can move again while the replica pulls; each rebuild starts from
+                // a later state, so this ends unless the server compacts without pause.
+                rebuilds += 1
+                guard rebuilds <= 3 else { throw SyncError.resyncRequired(reason) }
+                let start = try store.beginRebuild()
+                var rebuild = RebuildReport(reason: reason)
+                rebuild.previousReplica = report.rebuild?.previousReplica ?? start.previousReplica
+                rebuild.replica = start.replica
+                rebuild.carried = start.carriedEntities
+                // Nothing carried: the emptied replica is an ordinary new one, the snapshot included.
+                if start.carriedEntities == 0 { rebuild.outcome = RebuildOutcome() }
+                report.rebuild = rebuild
+                options.progress?(report)
+            }
+        }
+    }
+
+    /// Pulls the server's current state into the emptied replica (from the snapshot when
+    /// nothing was carried), makes the carried changes again on top of it and pushes them.
+    private func finishRebuild() throws {
+        if report.rebuild == nil {
+            report.rebuild = RebuildReport(reason: "an earlier sync began rebuilding this replica")
+            report.rebuild?.replica = try store.replicaInfo().id
+        }
+        try bootstrapFromSnapshot()
+        try pullAll()
+        report.rebuild?.outcome = try store.finishRebuild()
+        try push()
     }
 
     /// Runs `work`, timing it and recording its outcome in the replica.
@@ -151,6 +223,8 @@ public final class SyncEngine {
         var batchSize = options.batchSize
         var batchBytes = options.batchBytes
         while let batch = try store.unpushedBatch(limit: batchSize, maxBytes: batchBytes) {
+            // The batch says at which pull position its changes were made; a server that
+            // compacted past it answers 410 (see ``rebuildingWhenRefused(_:)``).
             let response = try send(
                 HTTPRequest(method: .post, path: changesPath, headers: headers, body: batch.body), requests: &report.requests)
             switch response.status {
@@ -197,6 +271,8 @@ public final class SyncEngine {
         var more: Bool
         /// The corpus's latest position when the server read the page, if it said.
         var latest: Int64?
+        /// The corpus's compaction floor (0: never compacted).
+        var floor: Int64 = 0
     }
 
     /// Pulls pages until none remain; stops early, having started the sync over, when the
@@ -236,7 +312,7 @@ public final class SyncEngine {
             } : nil
             let summary: ApplySummary
             do {
-                summary = try store.applyPulledPage(page.changes, cursor: page.cursor, epoch: page.epoch)
+                summary = try store.applyPulledPage(page.changes, cursor: page.cursor, epoch: page.epoch, floor: page.floor)
             } catch {
                 // The transport is not left in use by a fetch nobody waits for.
                 _ = try? next?.value()
@@ -294,7 +370,7 @@ public final class SyncEngine {
                 throw SyncError.invalidResponse("\(error)")
             }
         }
-        return PullPage(changes: changes, cursor: cursor, epoch: epoch, more: more, latest: page.latest)
+        return PullPage(changes: changes, cursor: cursor, epoch: epoch, more: more, latest: page.latest, floor: page.floor)
     }
 
     /// Sends a request, retrying transient failures with exponential backoff.
@@ -334,6 +410,7 @@ public final class SyncEngine {
         case (401, _): return .unauthorized(error.message)
         case (404, _): return .corpusNotFound(corpus: corpus)
         case (_, .protocolMismatch): return .protocolMismatch(error.message)
+        case (410, .resyncRequired): return .resyncRequired(error.message)
         case (403, _): return .forbidden(error.message)
         default: return .rejected(status: response.status, code: error.code, message: error.message)
         }

@@ -33,6 +33,10 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     case store(StoreError)
     /// The sync was cancelled; what was applied stays, the rest comes with the next sync.
     case cancelled
+    /// The server compacted its history past what this replica had pulled, and kept
+    /// refusing it after rebuilds; its message. (A sync rebuilds the replica by itself on
+    /// the first refusal: see ``SyncReport/rebuild``.)
+    case resyncRequired(String)
 
     /// Whether trying again later may succeed (the server is down or failing).
     public var isTransient: Bool {
@@ -59,6 +63,8 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidResponse(let reason): return "the server sent an invalid response (\(reason)); nothing was applied"
         case .store(let error): return "\(error)"
         case .cancelled: return "the sync was cancelled; nothing was lost"
+        case .resyncRequired(let message):
+            return "the server keeps refusing this replica as behind its compacted history (\(message)); nothing was lost, sync again later"
         }
     }
 }

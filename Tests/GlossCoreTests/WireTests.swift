@@ -28,9 +28,11 @@ import Testing
     }
 
     @Test func pushBodyCarriesWhatTheReplicaHasPulled() throws {
-        let seen = PullPosition(after: 4_812, epoch: String(repeating: "ab", count: 16))
+        let epoch = String(repeating: "ab", count: 16)
+        let seen = PullPosition(after: 4_812, epoch: epoch)
         var writer = PushRequest.Writer(replica: r(7), seen: seen)
-        #expect(writer.append(ChangeJSONTests.put()))
+        let appended = writer.append(ChangeJSONTests.put())
+        #expect(appended)
         let read = try PushRequest(json: try JSONParser.parse(bytes: writer.finish()))
         #expect(read.seen == seen)
         #expect(read.changes.count == 1)
@@ -39,15 +41,16 @@ import Testing
         for object: JSONValue in [
             ["replica": replica, "changes": [], "after": 3],
             ["replica": replica, "changes": [], "after": "0"],
-            ["replica": replica, "changes": [], "epoch": .string(seen.epoch)],
+            ["replica": replica, "changes": [], "epoch": .string(epoch)],
             ["replica": replica, "changes": [], "after": 3, "epoch": "nope"],
-            ["replica": replica, "changes": [], "after": -1, "epoch": .string(seen.epoch)],
+            ["replica": replica, "changes": [], "after": -1, "epoch": .string(epoch)],
         ] {
             #expect(throws: WireError.self, "\(object)") { try PushRequest(json: object) }
         }
         // A replica that never pulled says so without an epoch.
         var fresh = PushRequest.Writer(replica: r(7), seen: PullPosition(after: 0, epoch: nil))
-        #expect(fresh.append(ChangeJSONTests.put()))
+        let freshAppended = fresh.append(ChangeJSONTests.put())
+        #expect(freshAppended)
         #expect(try PushRequest(json: try JSONParser.parse(bytes: fresh.finish())).seen == PullPosition(after: 0, epoch: nil))
     }
 

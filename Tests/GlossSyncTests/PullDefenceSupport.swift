@@ -79,6 +79,13 @@ final class FakeServer {
     var pullOverride: ((_ after: Int64, _ limit: Int, _ pull: Int) -> HTTPResponse?)?
     /// Pull requests answered so far.
     private(set) var pulls = 0
+    /// The compaction floor: pulls with `0 < after < floor` and pushes made below it are
+    /// refused with 410 `resync_required`, as gloss-server refuses them.
+    var floor: Int64 = 0
+    /// Positions (1-based) taken out of the log by a compaction: pages pass over them.
+    var dropped: Set<Int64> = []
+    /// What each push said its changes were made at.
+    private(set) var pushedSeen: [PullPosition?] = []
 
     static let url = "http://gloss.test:8080"
     static let corpus = "news"
@@ -97,14 +104,24 @@ final class FakeServer {
             pulls += 1
             let (after, limit) = Self.query(request.path)
             if let crafted = pullOverride?(after, limit, pulls) { return crafted }
+            if floor > 0, after > 0, after < floor { return Self.error(410, "resync_required", "compacted through \(floor)") }
             return HTTPResponse(status: 200, body: Array(page(after: after, limit: limit).utf8))
         case .delete: return Self.error(400, "bad_request", "no")
         }
     }
 
     private func push(_ body: [UInt8], user: String) -> HTTPResponse {
-        guard let json = try? JSONParser.parse(bytes: body), let list = json["changes"]?.arrayValue else {
+        guard let json = try? JSONParser.parse(bytes: body), let request = try? PushRequest(json: json) else {
             return Self.error(400, "bad_request", "not a push body")
+        }
+        let list = request.changes
+        pushedSeen.append(request.seen)
+        if floor > 0 {
+            switch request.seen {
+            case .some(let seen) where seen.after == 0: break
+            case .some(let seen) where seen.epoch == epoch && seen.after >= floor: break
+            default: return Self.error(410, "resync_required", "compacted through \(floor)")
+            }
         }
         var storedCount = 0
         var duplicates = 0
@@ -125,15 +142,26 @@ final class FakeServer {
 
     /// The page the real server would answer.
     func page(after: Int64, limit: Int, epoch: String? = nil) -> String {
-        let start = Int(min(after, Int64(log.count)))
-        let end = min(start + limit, log.count)
-        let cursor = end > start ? Int64(end) : after
-        return Self.pageJSON(wires: Array(log[start..<end]), cursor: cursor, epoch: epoch ?? self.epoch, more: end < log.count)
+        var position = Int(min(after, Int64(log.count)))
+        var wires: [String] = []
+        while position < log.count, wires.count < limit {
+            position += 1
+            if !dropped.contains(Int64(position)) { wires.append(log[position - 1]) }
+        }
+        let cursor = max(after, Int64(position))
+        return Self.pageJSON(wires: wires, cursor: cursor, epoch: epoch ?? self.epoch, more: position < log.count, floor: floor)
+    }
+
+    /// Takes every change of the entity `entity` out of the log except the last one pushed,
+    /// as a compaction does when that one supersedes them all.
+    func compact(keepingOnlyTheLatestOf entity: String) {
+        let positions = log.indices.filter { (try? Change(json: JSONParser.parse(log[$0])))?.entity == entity }.map { Int64($0 + 1) }
+        for position in positions.dropLast() { dropped.insert(position) }
     }
 
     /// A page body from wire changes.
-    static func pageJSON(wires: [String], cursor: Int64, epoch: String, more: Bool) -> String {
-        "{\"changes\":[" + wires.joined(separator: ",") + "],\"cursor\":\(cursor),\"epoch\":\"\(epoch)\",\"more\":\(more)}"
+    static func pageJSON(wires: [String], cursor: Int64, epoch: String, more: Bool, floor: Int64 = 0) -> String {
+        "{\"changes\":[" + wires.joined(separator: ",") + "],\"cursor\":\(cursor),\"epoch\":\"\(epoch)\",\"floor\":\(floor),\"more\":\(more)}"
     }
 
     static func ok(_ body: String) -> HTTPResponse { HTTPResponse(status: 200, body: Array(body.utf8)) }

@@ -85,6 +85,7 @@ extension Gloss {
                     "applied": .int(Int64(report.applied)), "newConflicts": .int(Int64(report.newConflicts)),
                     "requests": .int(Int64(report.requests)), "seconds": .double(report.seconds),
                     "restarted": .bool(report.restarted), "snapshot": Self.json(report.snapshot),
+                    "rebuild": Self.json(report.rebuild),
                 ]))
                 return
             }
@@ -100,6 +101,9 @@ extension Gloss {
                     Terminal.note("sync: did not use the server's snapshot (\(reason)); replayed the log instead")
                 }
             }
+            if let rebuild = report.rebuild {
+                Terminal.note("sync: " + rebuild.summary)
+            }
             if report.restarted {
                 Terminal.note("sync: the server was restored from a backup; pulled everything again from the start")
             }
@@ -108,6 +112,21 @@ extension Gloss {
         }
 
         /// `{"used": …, "position", "changes", "bytes"}` or `{"used": false, "reason"}`;
+        /// `null` when the sync did not rebuild the replica.
+        static func json(_ rebuild: RebuildReport?) -> JSONValue {
+            guard let rebuild else { return .null }
+            var object: [String: JSONValue] = ["reason": .string(rebuild.reason), "carried": .int(Int64(rebuild.carried))]
+            if let previous = rebuild.previousReplica { object["previousReplica"] = .string(previous.description) }
+            if let replica = rebuild.replica { object["replica"] = .string(replica.description) }
+            if let outcome = rebuild.outcome {
+                object["madeAgain"] = .int(Int64(outcome.madeAgain))
+                object["besideConcurrent"] = .int(Int64(outcome.besideConcurrent))
+                object["withConflicts"] = .int(Int64(outcome.withConflicts))
+                object["unchanged"] = .int(Int64(outcome.unchanged))
+            }
+            return .object(object)
+        }
+
         /// `null` when the sync did not look for one (the replica held data, --no-snapshot).
         static func json(_ snapshot: SnapshotReport?) -> JSONValue {
             guard let snapshot else { return .null }

@@ -79,6 +79,8 @@ enum CLIMessage {
             return "\(error): report it to the server's admin"
         case .cancelled:
             return "\(error): run 'gloss sync' again to finish it"
+        case .resyncRequired:
+            return "\(error); run 'gloss sync' again (a server that compacts without pause: ask its admin)"
         case .store(let inner):
             return store(inner)
         case .tokenUnavailable, .unauthorized, .forbidden, .protocolMismatch, .rejected:

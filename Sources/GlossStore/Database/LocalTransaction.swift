@@ -50,6 +50,21 @@ struct LocalTransaction {
         return change
     }
 
+    /// Writes a new version with the clock given (plus its own dot) instead of one that
+    /// replaces the whole frontier: a rebuilt replica's carried change made again beside
+    /// versions it had not seen (see ``GlossDatabase/finishRebuild()``). Its annotation
+    /// targets are placed without checking their quotes, as an import's are.
+    mutating func writeVersion(
+        kind: EntityKind, entity: String, content: EntityContent?, clock: VectorClock, replacing frontier: Frontier
+    ) throws {
+        lastFrontier = nil
+        let change = state.makeChange(
+            kind: kind, entity: entity, content: content, clock: clock, replaces: frontier.dots.filter { clock.contains($0) }, now: now)
+        guard try Materializer.apply(change, db, frontier: frontier, texts: nil) != .duplicate else {
+            throw StoreError.logCorrupted("the log already holds \(change.dot), the next local change")
+        }
+    }
+
     /// What the entity shows now, or `nil` if this replica has never seen it.
     mutating func view(kind: EntityKind, entity: String) throws -> EntityView? {
         let frontier = try ChangeLog.frontier(kind: kind, entity: entity, db)

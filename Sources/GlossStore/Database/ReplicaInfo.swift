@@ -48,6 +48,19 @@ struct ReplicaState {
             fields: content)
     }
 
+    /// Mints the next local change of an entity with a clock of the caller's choosing
+    /// (plus its own dot): see ``LocalTransaction/writeVersion(kind:entity:content:clock:replacing:)``.
+    mutating func makeChange(
+        kind: EntityKind, entity: String, content: EntityContent?, clock: VectorClock, replaces: [Dot], now: Int64
+    ) -> Change {
+        lastSeq += 1
+        let dot = Dot(replica: info.id, seq: lastSeq)
+        latest = HybridTimestamp.next(after: latest, now: now)
+        return Change(
+            dot: dot, kind: kind, entity: entity, operation: content == nil ? .delete : .put, clock: clock.including(dot),
+            timestamp: latest, replaces: replaces, fields: content)
+    }
+
     /// Remembers a timestamp seen on a change from elsewhere, so local ones come after it.
     mutating func observe(_ timestamp: HybridTimestamp) {
         if timestamp > latest { latest = timestamp }

@@ -6,6 +6,15 @@ import GRDB
 enum ChangeLog {
     static let columns = "replica, seq, kind, entity, op, clock, hlc_wall, hlc_counter, replaces, content, author"
 
+    /// The trigger that keeps the log append-only against deletes, as schema 1 made it:
+    /// made again after the only paths that empty or shorten the log (a rebuild, compaction).
+    static let appendOnlyDeleteTrigger = """
+        CREATE TRIGGER changes_are_append_only_delete BEFORE DELETE ON changes
+        BEGIN
+            SELECT RAISE(ABORT, 'the change log is append-only: changes cannot be deleted');
+        END
+        """
+
     static let frontierQuery = """
         SELECT c.replica, c.seq, c.kind, c.entity, c.op, c.clock, c.hlc_wall, c.hlc_counter, c.replaces, c.content, c.author
         FROM entities e JOIN frontier f ON f.entity = e.rowid JOIN changes c ON c.position = f.position

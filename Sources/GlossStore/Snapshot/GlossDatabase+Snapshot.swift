@@ -24,7 +24,8 @@ extension GlossDatabase {
     }
 
     static func emptyReplica(_ db: Database) throws -> EmptyReplica? {
-        guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") == 0,
+        // A rebuild's carried changes live outside the log, and an adoption would overwrite them.
+        guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") == 0, try !rebuildPending(db),
             let replica = try Row.fetchOne(db, sql: "SELECT * FROM replica"),
             let remote = try Row.fetchOne(db, sql: "SELECT * FROM remote"),
             remote["cursor"] as Int64 == 0, remote["epoch"] as String? == nil

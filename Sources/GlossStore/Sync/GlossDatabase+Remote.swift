@@ -1,4 +1,4 @@
-import GlossCore
+public import GlossCore
 import Foundation
 import GRDB
 
@@ -17,9 +17,19 @@ public struct RemoteState: Sendable, Hashable {
     public var epoch: String?
     /// The highest local seq the server has acknowledged.
     public var pushedSeq: UInt64
+    /// The server's compaction floor as its last pull page said (0: never compacted).
+    public var floor: Int64 = 0
+    /// The pull position at which the oldest change the server has not acknowledged was
+    /// made; `nil` while it has acknowledged them all. Pushes send it (see ``pushBasis``).
+    public var basis: PullPosition? = nil
     public var lastSyncAt: String?
     /// One line describing the last sync's outcome.
     public var lastResult: String?
+
+    /// What a push says this replica had pulled when it made the changes it sends: the
+    /// ``basis`` or, with nothing unacknowledged before, the cursor (docs/protocol.md,
+    /// "Compaction and the floor").
+    public var pushBasis: PullPosition { basis ?? PullPosition(after: epoch == nil ? 0 : cursor, epoch: epoch) }
 }
 
 extension GlossDatabase {
@@ -30,9 +40,11 @@ extension GlossDatabase {
 
     static func remote(_ db: Database) throws -> RemoteState? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM remote") else { return nil }
+        let basis = (row["basis_cursor"] as Int64?).map { PullPosition(after: $0, epoch: $0 == 0 ? nil : row["basis_epoch"]) }
         return RemoteState(
             url: row["url"], corpus: row["corpus"], token: row["token"], cacert: row["cacert"], cursor: row["cursor"],
-            epoch: row["epoch"], pushedSeq: UInt64(row["pushed_seq"] as Int64), lastSyncAt: row["last_sync_at"], lastResult: row["last_result"])
+            epoch: row["epoch"], pushedSeq: UInt64(row["pushed_seq"] as Int64), floor: row["floor"], basis: basis,
+            lastSyncAt: row["last_sync_at"], lastResult: row["last_result"])
     }
 
     /// Sets the remote. A different server or corpus starts over: everything is pushed
@@ -43,15 +55,19 @@ extension GlossDatabase {
         try write { db in
             let previous = try Self.remote(db)
             let same = previous?.url == url && previous?.corpus == corpus
+            // Another server's corpus: the replica's changes were made having pulled nothing
+            // of it, so they go with no basis (0).
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO remote (singleton, url, corpus, token, cacert, cursor, epoch, pushed_seq, last_sync_at, last_result)
-                    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO remote (singleton, url, corpus, token, cacert, cursor, epoch, pushed_seq, last_sync_at,
+                        last_result, floor, basis_cursor, basis_epoch)
+                    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     url, corpus, token, cacert, same ? previous!.cursor : 0, same ? previous!.epoch : nil,
                     same ? Int64(previous!.pushedSeq) : 0,
-                    same ? previous?.lastSyncAt : nil, same ? previous?.lastResult : nil,
+                    same ? previous?.lastSyncAt : nil, same ? previous?.lastResult : nil, same ? previous!.floor : 0,
+                    same ? previous?.basis?.after : nil, same ? previous?.basis?.epoch : nil,
                 ])
         }
     }
@@ -62,12 +78,13 @@ extension GlossDatabase {
     public func unpushedBatch(limit: Int, maxBytes: Int) throws -> (body: [UInt8], count: Int, lastSeq: UInt64)? {
         try read { db in
             let replica = try ReplicaState.load(db).info.id
-            let pushed = try Self.remote(db)?.pushedSeq ?? 0
+            let remote = try Self.remote(db)
+            let pushed = remote?.pushedSeq ?? 0
             let cursor = try Row.fetchCursor(
                 db,
                 sql: "SELECT \(ChangeLog.columns) FROM changes WHERE replica = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [replica.description, Int64(pushed), limit])
-            var body = PushRequest.Writer(replica: replica)
+            var body = PushRequest.Writer(replica: replica, seen: remote?.pushBasis ?? PullPosition(after: 0, epoch: nil))
             var lastSeq: UInt64 = pushed
             while let row = try cursor.next() {
                 let change = try ChangeLog.change(from: row)
@@ -97,27 +114,47 @@ extension GlossDatabase {
     /// `gloss sync --full`). The server keeps each change once, and changes already here
     /// are recognised by their dots, so nothing is duplicated either way.
     public func startOver() throws {
-        try write { db in try db.execute(sql: "UPDATE remote SET cursor = 0, epoch = NULL, pushed_seq = 0") }
+        try write { db in
+            try Self.keepBasisOfUnacknowledged(db)
+            try db.execute(sql: "UPDATE remote SET cursor = 0, epoch = NULL, pushed_seq = 0")
+        }
+    }
+
+    /// Before changes the server had acknowledged count as unacknowledged again: they were
+    /// made up to the current cursor, so that is their basis, unless an older one stands.
+    private static func keepBasisOfUnacknowledged(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE remote SET basis_cursor = cursor, basis_epoch = epoch
+                WHERE basis_cursor IS NULL AND EXISTS (SELECT 1 FROM changes c JOIN replica r ON c.replica = r.id)
+                """)
     }
 
     /// Records the server's acknowledgement of local changes up to `seq`.
     public func markPushed(upTo seq: UInt64) throws {
         try write { db in
             try db.execute(sql: "UPDATE remote SET pushed_seq = ? WHERE pushed_seq < ?", arguments: [Int64(seq), Int64(seq)])
+            if try Self.unpushedCount(db) == 0 {
+                try db.execute(sql: "UPDATE remote SET basis_cursor = NULL, basis_epoch = NULL")
+            }
         }
     }
 
     /// Rewinds what counts as pushed (the server expects an earlier seq, e.g. it was
     /// restored from a backup): those changes will be pushed again.
     public func rewindPushed(to seq: UInt64) throws {
-        try write { db in try db.execute(sql: "UPDATE remote SET pushed_seq = ?", arguments: [Int64(seq)]) }
+        try write { db in
+            try Self.keepBasisOfUnacknowledged(db)
+            try db.execute(sql: "UPDATE remote SET pushed_seq = ?", arguments: [Int64(seq)])
+        }
     }
 
     /// Applies one pulled page, its changes prepared while the previous page was applied,
-    /// and saves its cursor and the server's epoch in the same transaction.
-    public func applyPulledPage(_ changes: [PreparedChange], cursor: Int64, epoch: String) throws -> ApplySummary {
+    /// and saves its cursor, the server's epoch and its compaction floor in the same transaction.
+    public func applyPulledPage(_ changes: [PreparedChange], cursor: Int64, epoch: String, floor: Int64 = 0) throws -> ApplySummary {
         try applyRemote(prepared: changes, refetchable: true) { db in
-            try db.execute(sql: "UPDATE remote SET cursor = MAX(cursor, ?), epoch = ?", arguments: [cursor, epoch])
+            try db.execute(
+                sql: "UPDATE remote SET cursor = MAX(cursor, ?), epoch = ?, floor = MAX(floor, ?)", arguments: [cursor, epoch, floor])
         }
     }
 
