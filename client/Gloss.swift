@@ -31,7 +31,7 @@ struct Gloss: AsyncParsableCommand {
         subcommands: [
             Init.self, Import.self, Articles.self, Show.self, Annotate.self, Annotations.self, Edit.self,
             Delete.self, Search.self, Remote.self, Sync.self, Corpus.self, Tokens.self, Status.self, Conflicts.self, Resolve.self, Log.self,
-            History.self, Restore.self, Export.self, Doctor.self,
+            History.self, Restore.self, Compact.self, Export.self, Doctor.self,
         ])
 
     /// Runs the command, with the exit codes of design.md: 0 on success, 1 on an error

@@ -48,3 +48,29 @@ CREATE TABLE rebuild_carry (
     tip INTEGER NOT NULL CHECK (tip IN (0, 1)),
     PRIMARY KEY (replica, seq)
 ) WITHOUT ROWID;
+
+-- Client compaction (`gloss compact`). A replica may drop a version of an entity that the
+-- entity's single frontier version supersedes once that version is below the server's
+-- compaction floor: every active replica has seen it, so no merge will need what it
+-- superseded (the server drops the same). Local positions do not say where a change is on
+-- the server, so each complete pull that began with nothing unacknowledged leaves a mark:
+-- every change at a local position up to `local_position` (the log when the pull began:
+-- pulled, or this replica's and acknowledged) is on the server at a position up to `cursor`
+-- (where the pull ended, past this replica's own pushes too).
+CREATE TABLE server_marks (
+    local_position INTEGER PRIMARY KEY,
+    cursor INTEGER NOT NULL
+);
+
+-- Each compaction of this replica's log: when, against which floor, what it dropped and
+-- kept, and the file's size before and after (`gloss log --compactions`).
+CREATE TABLE compactions (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    floor INTEGER NOT NULL,
+    stable_through INTEGER NOT NULL,     -- the local position below which it looked
+    dropped INTEGER NOT NULL,
+    kept_concurrent INTEGER NOT NULL,    -- entities left whole: concurrent versions or open conflicts
+    bytes_before INTEGER NOT NULL,
+    bytes_after INTEGER NOT NULL
+);

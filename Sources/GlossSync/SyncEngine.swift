@@ -31,6 +31,8 @@ public struct SyncReport: Sendable, Hashable {
     /// Set when this sync rebuilt the replica from the server's current state, because the
     /// server had compacted its history past what the replica had pulled.
     public var rebuild: RebuildReport?
+    /// What compacting the replica after the sync did (``SyncOptions/compactAfterSync``).
+    public var compaction: CompactionOutcome?
 
     public init() {}
 
@@ -83,6 +85,10 @@ public struct SyncOptions: Sendable {
     /// Whether an empty replica's first sync starts from the server's snapshot (when it
     /// has one) instead of replaying the whole log; the result is the same.
     public var useSnapshot = true
+    /// Whether a complete sync ends by compacting the replica's log below the server's
+    /// floor (``GlossDatabase/compact(reclaimingSpace:)``, without rewriting the file: the
+    /// freed pages are reused).
+    public var compactAfterSync = false
     /// Called after each batch or page with the running report.
     public var progress: (@Sendable (SyncReport) -> Void)?
     /// Stops the sync between requests and aborts a transfer in flight.
@@ -126,6 +132,7 @@ public final class SyncEngine {
                 try push()
                 try pullAll()
             }
+            if options.compactAfterSync { report.compaction = try store.compact(reclaimingSpace: false) }
         }
     }
 
@@ -295,7 +302,12 @@ public final class SyncEngine {
         // cursor and supersedes what it replaces there, so history up to the lowest such
         // cursor is stable (docs/protocol.md, "Who has seen what"). The next pages are
         // fetched before the one before is applied, so they never name it.
-        let recordable = try store.unpushedCount() == 0 ? known : nil
+        let nothingToPush = try store.unpushedCount() == 0
+        let recordable = nothingToPush ? known : nil
+        // With nothing to push, every change the log holds now is on the server at or below
+        // where this pull ends (this replica's own included: acknowledged, and the cursor
+        // passes over them): the mark client compaction goes by.
+        let logEnd = nothingToPush ? try store.logEnd() : nil
         var page = try fetchPage(after: state?.cursor ?? 0, excluding: own, epoch: recordable, requests: &requests)
         report.requests += requests
         while true {
@@ -328,7 +340,10 @@ public final class SyncEngine {
             report.applied += summary.applied
             report.newConflicts += summary.newConflicts
             options.progress?(report)
-            guard let next else { return .done }
+            guard let next else {
+                if let logEnd, logEnd > 0 { try store.recordServerMark(localPosition: logEnd, cursor: page.cursor) }
+                return .done
+            }
             let fetched = try next.value()
             report.requests += fetched.1
             page = fetched.0

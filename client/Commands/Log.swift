@@ -17,6 +17,9 @@ extension Gloss {
         @Option(help: "At most this many entries.")
         var limit = 50
 
+        @Flag(help: "List the compactions of this replica's log instead: when, against which floor, what they dropped.")
+        var compactions = false
+
         @OptionGroup var options: GlobalOptions
 
         func validate() throws {
@@ -24,7 +27,9 @@ extension Gloss {
         }
 
         func run() throws {
-            let entries = try options.openStore().log(entity: entity, limit: limit)
+            let store = try options.openStore()
+            if compactions { return try showCompactions(store) }
+            let entries = try store.log(entity: entity, limit: limit)
             if options.json {
                 Terminal.printJSON(.array(entries.map(\.json)))
                 return
@@ -44,6 +49,22 @@ extension Gloss {
                 ])
             }
             print(Terminal.table(rows))
+            if let last = try store.compactions().last {
+                print("compacted \(last.at): \(Compact.describe(last)) ('gloss log --compactions' lists every compaction)")
+            }
+        }
+
+        func showCompactions(_ store: GlossDatabase) throws {
+            let records = try store.compactions()
+            if options.json {
+                Terminal.printJSON(.array(records.map(\.json)))
+                return
+            }
+            guard !records.isEmpty else {
+                print("This replica's log was never compacted.")
+                return
+            }
+            for record in records { print("\(record.at)  \(Compact.describe(record))") }
         }
     }
 }

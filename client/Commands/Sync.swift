@@ -43,6 +43,9 @@ extension Gloss {
         @Flag(help: "On a first sync, replay the server's whole log instead of starting from its snapshot.")
         var noSnapshot = false
 
+        @Flag(help: "After each sync, drop local history below the server's compaction floor (see 'gloss compact').")
+        var compact = false
+
         @OptionGroup var options: GlobalOptions
 
         func validate() throws {
@@ -54,6 +57,7 @@ extension Gloss {
             let showProgress = !options.json
             var syncOptions = SyncOptions()
             syncOptions.useSnapshot = !noSnapshot
+            syncOptions.compactAfterSync = compact
             syncOptions.progress = { report in
                 if showProgress, report.pushed + report.pulled >= 1_000 {
                     Terminal.note("sync: pushed \(report.pushed), pulled \(report.pulled)")
@@ -85,7 +89,7 @@ extension Gloss {
                     "applied": .int(Int64(report.applied)), "newConflicts": .int(Int64(report.newConflicts)),
                     "requests": .int(Int64(report.requests)), "seconds": .double(report.seconds),
                     "restarted": .bool(report.restarted), "snapshot": Self.json(report.snapshot),
-                    "rebuild": Self.json(report.rebuild),
+                    "rebuild": Self.json(report.rebuild), "compaction": Self.json(report.compaction),
                 ]))
                 return
             }
@@ -104,6 +108,9 @@ extension Gloss {
             if let rebuild = report.rebuild {
                 Terminal.note("sync: " + rebuild.summary)
             }
+            if case .compacted(let record)? = report.compaction, record.dropped > 0 {
+                Terminal.note("sync: " + Compact.describe(record))
+            }
             if report.restarted {
                 Terminal.note("sync: the server was restored from a backup; pulled everything again from the start")
             }
@@ -112,6 +119,15 @@ extension Gloss {
         }
 
         /// `{"used": …, "position", "changes", "bytes"}` or `{"used": false, "reason"}`;
+        /// `null` when the sync did not compact.
+        static func json(_ compaction: CompactionOutcome?) -> JSONValue {
+            switch compaction {
+            case nil: return .null
+            case .compacted(let record)?: return record.json
+            case .nothingStable(let reason)?: return ["dropped": 0, "reason": .string(reason)]
+            }
+        }
+
         /// `null` when the sync did not rebuild the replica.
         static func json(_ rebuild: RebuildReport?) -> JSONValue {
             guard let rebuild else { return .null }

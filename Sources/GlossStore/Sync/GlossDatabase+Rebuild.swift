@@ -77,6 +77,7 @@ extension GlossDatabase {
                         """, arguments: [own, own, kind, entity])
             }
             try Self.emptyLogAndDerivedState(db)
+            try db.execute(sql: "DELETE FROM server_marks")
             let fresh = ReplicaID.random()
             try db.execute(sql: "UPDATE replica SET id = ?", arguments: [fresh.description])
             try db.execute(

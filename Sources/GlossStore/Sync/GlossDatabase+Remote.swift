@@ -116,7 +116,9 @@ extension GlossDatabase {
     public func startOver() throws {
         try write { db in
             try Self.keepBasisOfUnacknowledged(db)
-            try db.execute(sql: "UPDATE remote SET cursor = 0, epoch = NULL, pushed_seq = 0")
+            try db.execute(sql: "UPDATE remote SET cursor = 0, epoch = NULL, pushed_seq = 0, floor = 0")
+            // Marks count in the positions of the old history.
+            try db.execute(sql: "DELETE FROM server_marks")
         }
     }
 
