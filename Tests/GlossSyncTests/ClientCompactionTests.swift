@@ -76,8 +76,8 @@ struct ClientCompactionTests {
         try RebuildTests.connect(ayse, as: "ayse", to: server)
         let note = try SyncFixtures.annotate(ayse, article: article, SyncFixtures.quotes[0], note: "v0")
         try sync(ayse, server.transport())
-        try sync(ayse, server.transport())
         server.floor = Int64(server.log.count)
+        try sync(ayse, server.transport())
         // Edited after the floor and not pushed: the first version is superseded, but by a
         // version the server has not seen.
         _ = try ayse.editAnnotation(note.id, AnnotationEdit(note: "v1"))
