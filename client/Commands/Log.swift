@@ -24,6 +24,9 @@ extension Gloss {
 
         func validate() throws {
             guard limit > 0 else { throw ArgumentParser.ValidationError("--limit must be at least 1") }
+            guard !compactions || entity == nil else {
+                throw ArgumentParser.ValidationError("--compactions lists the whole log's compactions: leave out --entity")
+            }
         }
 
         func run() throws {
