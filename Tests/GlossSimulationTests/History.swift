@@ -22,6 +22,18 @@ final class History {
     private var annotationIndex: [String: Int] = [:]
     /// The highest seq of each replica the server acknowledged to it.
     private(set) var acknowledged: [ReplicaID: UInt64] = [:]
+    /// Changes a server compaction dropped (superseded below the horizon).
+    private(set) var compacted: Set<Dot> = []
+    /// Replica ids given up by a rebuild, with the highest seq acknowledged under them: their
+    /// later changes were made again under the new id, not sent.
+    private(set) var rebuilt: [ReplicaID: UInt64] = [:]
+
+    func compacted(_ dots: some Sequence<Dot>) { compacted.formUnion(dots) }
+
+    func rebuilt(_ replica: ReplicaID) { rebuilt[replica] = acknowledged[replica] ?? 0 }
+
+    /// Whether a local change was made again under a new replica id instead of being sent.
+    func madeAgain(_ dot: Dot) -> Bool { rebuilt[dot.replica].map { dot.seq > $0 } ?? false }
 
     func record(_ write: Write) {
         writes[write.dot] = write

@@ -38,7 +38,9 @@ final class SeededBits: @unchecked Sendable {
 final class SimulatedReplica {
     let index: Int
     let path: String
-    let id: ReplicaID
+    /// Its replica id: the one it was made with, until it rebuilds itself under a new one
+    /// (the server refused it as behind its compaction floor; see ``refreshIdentity()``).
+    private(set) var id: ReplicaID
     let user: String
     let clock: ReplicaClock
     /// Where its annotation ids come from: seeded, so a seed replays exactly.
@@ -67,6 +69,17 @@ final class SimulatedReplica {
     /// Drops the store (everything not committed is gone) and reopens it from disk.
     func crash() throws {
         store = try GlossDatabase.open(at: path, clock: { [clock] in clock.read() }, random: { [bits] in bits.next() })
+    }
+
+    /// Notices a rebuild: the store took a new replica id. Then the highest committed seq
+    /// starts over with the new id, and the old id is returned.
+    func refreshIdentity() throws -> ReplicaID? {
+        let current = try store.replicaInfo().id
+        guard current != id else { return nil }
+        let old = id
+        id = current
+        committedSeq = try ownMaxSeq()
+        return old
     }
 
     /// The highest own seq in the log.

@@ -164,6 +164,7 @@ final class Simulation {
             for replica in round == 1 ? replicas : replicas.dropLast() {
                 do {
                     let report = try replica.sync(network: network, options: options)
+                    noteRebuild(replica, prefix: "converge round \(round)")
                     trace("converge round \(round) r\(replica.index): \(report.pushed) pushed, \(report.pulled) pulled")
                 } catch {
                     fail("converge round \(round): r\(replica.index) cannot sync without faults: \(error)")
@@ -179,7 +180,9 @@ final class Simulation {
             var held: [ReplicaID: Set<UInt64>] = [:]
             for change in try server.log() { held[change.dot.replica, default: []].insert(change.dot.seq) }
             for (replica, seq) in history.acknowledged where seq > 0 {
-                let missing = (1...seq).filter { !(held[replica]?.contains($0) ?? false) }
+                let missing = (1...seq).filter {
+                    !(held[replica]?.contains($0) ?? false) && !history.compacted.contains(Dot(replica: replica, seq: $0))
+                }
                 if !missing.isEmpty { fail("\(prefix) the server lost acknowledged changes \(replica): \(missing)") }
             }
         } catch {

@@ -248,6 +248,7 @@ extension Simulation {
             default: fail("\(prefix) sync failed unexpectedly: \(error)")
             }
         }
+        noteRebuild(replica, prefix: prefix)
         if network.crashAtRequest == nil, crashes {
             crash(replica, prefix: prefix)
         }
@@ -259,6 +260,7 @@ extension Simulation {
     func crash(_ replica: SimulatedReplica, prefix: String) {
         do {
             try replica.crash()
+            noteRebuild(replica, prefix: prefix)
             let seq = try replica.ownMaxSeq()
             if seq < replica.committedSeq { fail("\(prefix) r\(replica.index) lost committed changes: seq \(seq) < \(replica.committedSeq)") }
             let report = try replica.store.doctor()
@@ -266,6 +268,18 @@ extension Simulation {
             trace("\(prefix) crash and reopen r\(replica.index)")
         } catch {
             fail("\(prefix) r\(replica.index) cannot reopen: \(error)")
+        }
+    }
+
+    /// Records that a sync (perhaps cut short) rebuilt the replica under a new id.
+    func noteRebuild(_ replica: SimulatedReplica, prefix: String) {
+        do {
+            if let old = try replica.refreshIdentity() {
+                history.rebuilt(old)
+                trace("\(prefix) r\(replica.index) rebuilt: \(old) is now \(replica.id)")
+            }
+        } catch {
+            fail("\(prefix) r\(replica.index): cannot read its identity: \(error)")
         }
     }
 

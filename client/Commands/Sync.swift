@@ -24,11 +24,20 @@ extension Gloss {
                 snapshot that fails a check is refused, with one line saying why, and the \
                 log is replayed instead.
 
+                When the server has compacted history this replica has not pulled (it was \
+                retired after a long silence, or restored from an old copy), the server \
+                refuses it and the sync rebuilds the replica from the current state by \
+                itself: its unpushed changes are made again on top of what it now sees (an \
+                edit of something deleted meanwhile shows as a conflict), and one line says \
+                so. --compact drops local history below the server's compaction floor after \
+                the sync (see 'gloss compact').
+
                 Examples:
                   gloss sync
                   gloss sync --watch
                   gloss sync --watch --interval 30 --json
                   gloss sync --no-snapshot
+                  gloss sync --compact
                 """)
 
         @Flag(help: "Keep syncing until interrupted.")
