@@ -30,7 +30,8 @@ import Testing
     @Test func pushBodyCarriesWhatTheReplicaHasPulled() throws {
         let seen = PullPosition(after: 4_812, epoch: String(repeating: "ab", count: 16))
         var writer = PushRequest.Writer(replica: r(7), seen: seen)
-        #expect(writer.append(ChangeJSONTests.put()))
+        let appended = writer.append(ChangeJSONTests.put())  // a mutating call cannot sit inside #expect
+        #expect(appended)
         let read = try PushRequest(json: try JSONParser.parse(bytes: writer.finish()))
         #expect(read.seen == seen)
         #expect(read.changes.count == 1)
