@@ -60,13 +60,18 @@ extension SQLiteStorage: CompactionSteps {
             let wanted = Set(keys)
             let entities = Array(Set(keys.map(\.entity)))
             let placeholders = Array(repeating: "?", count: entities.count).joined(separator: ",")
+            // By kind, so each lookup follows the frontier's key (corpus, kind, entity).
             var frontiers: [PushPlan.EntityKey: Set<Dot>] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT kind, entity, replica, seq FROM frontier WHERE corpus_id = ? AND entity IN (\(placeholders))",
-                arguments: StatementArguments([corpusID] as [any DatabaseValueConvertible] + entities))
-            {
-                let key = try EntityCompaction.key(kind: row["kind"], entity: row["entity"])
-                frontiers[key, default: []].insert(try EntityCompaction.dot(replica: row["replica"], seq: row["seq"]))
+            for (kind, ofKind) in Dictionary(grouping: keys, by: \.kind) {
+                let names = ofKind.map(\.entity)
+                let marks = Array(repeating: "?", count: names.count).joined(separator: ",")
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT entity, replica, seq FROM frontier WHERE corpus_id = ? AND kind = ? AND entity IN (\(marks))",
+                    arguments: StatementArguments([corpusID, kind.rawValue] as [any DatabaseValueConvertible] + names))
+                {
+                    let key = PushPlan.EntityKey(kind: kind, entity: row["entity"])
+                    frontiers[key, default: []].insert(try EntityCompaction.dot(replica: row["replica"], seq: row["seq"]))
+                }
             }
             var stable: [PushPlan.EntityKey: [EntityCompaction.Stored]] = [:]
             for row in try Row.fetchAll(
