@@ -109,6 +109,21 @@ struct CompactionTests {
         #expect(throws: StorageError.self) { try EntityCompaction.droppable(stable: [v1, v2, w], frontier: [v2.dot], entity: "e") }
     }
 
+    @Test func checkAllowsGapsOnlyOnceACorpusWasCompacted() {
+        // Never compacted: positions 1…N and seqs 1…max, without gaps.
+        #expect(StoredCounts.corpusProblems(name: "n", last: 10, floor: 0, compactedThrough: 0, stored: 10, top: 10).isEmpty)
+        #expect(StoredCounts.corpusProblems(name: "n", last: 10, floor: 0, compactedThrough: 0, stored: 9, top: 10).count == 1)
+        #expect(StoredCounts.replicaProblems(replica: "R", maxSeq: 5, floor: 0, stored: 4, top: 5).count == 1)
+        // Compacted: gaps are fine, but nothing beyond the latest position or the highest seq.
+        #expect(StoredCounts.corpusProblems(name: "n", last: 10, floor: 8, compactedThrough: 8, stored: 4, top: 10).isEmpty)
+        #expect(StoredCounts.corpusProblems(name: "n", last: 10, floor: 8, compactedThrough: 0, stored: 10, top: 10).isEmpty, "stopped half-way")
+        #expect(StoredCounts.corpusProblems(name: "n", last: 10, floor: 8, compactedThrough: 8, stored: 4, top: 11).count == 1)
+        #expect(StoredCounts.corpusProblems(name: "n", last: 10, floor: 12, compactedThrough: 8, stored: 4, top: 10).count == 1)
+        #expect(StoredCounts.corpusProblems(name: "n", last: 10, floor: 8, compactedThrough: 9, stored: 4, top: 10).count == 1)
+        #expect(StoredCounts.replicaProblems(replica: "R", maxSeq: 5, floor: 8, stored: 2, top: 4).isEmpty)
+        #expect(StoredCounts.replicaProblems(replica: "R", maxSeq: 5, floor: 8, stored: 2, top: 6).count == 1)
+    }
+
     @Test func theFloorRules() {
         let epoch = String(repeating: "ab", count: 16)
         let other = String(repeating: "cd", count: 16)
