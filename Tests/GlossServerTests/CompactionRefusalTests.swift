@@ -85,6 +85,28 @@ struct CompactionRefusalTests {
         }
     }
 
+    @Test(arguments: TestBackend.enabled) func renewingEpochsKeepsTheFloorAndRefusesCursorsOfTheOldHistory(backend: TestBackend) async throws {
+        try await TestServer.with(backend: backend) { server, client in
+            var history = try await Self.compacted(server, client)
+            let old = try await server.epoch
+            _ = try await server.storage.renewEpochs()
+            let new = try await server.epoch
+            #expect(new != old)
+            let corpus = try #require(try await server.storage.corpora(named: TestServer.corpus).first)
+            #expect(corpus.floor == 13 && corpus.changes == 11, "the floor is part of the data")
+            #expect(try await server.storage.check() == [])
+            let change = history.a.put(sampleArticle(3))
+            expectRefused(
+                try await client.push(token: server.ayse, replica: history.a.replica, seen: PullPosition(after: 15, epoch: old), changes: [change]),
+                .gone, "resync_required")
+            try expectPushed(
+                try await client.push(token: server.ayse, replica: history.a.replica, seen: PullPosition(after: 15, epoch: new), changes: [change]),
+                stored: 1, duplicates: 0, maxSeq: 14)
+            // What replicas had seen was reset: nothing more to compact until they pull again.
+            #expect(try await !server.storage.compact(corpus: TestServer.corpus).ran)
+        }
+    }
+
     @Test(arguments: TestBackend.enabled) func beforeAnyCompactionPushesWithoutSeenAndOldCursorsWorkAsBefore(backend: TestBackend) async throws {
         try await TestServer.with(backend: backend) { server, client in
             var history = CompactionHistory()

@@ -90,6 +90,41 @@ struct CompactionTests {
         }
     }
 
+    @Test(.enabled(if: TestBackend.postgresURL != nil, TestBackend.postgresSkipReason))
+    func migratingToPostgreSQLKeepsTheFloorAndWhatReplicasHaveSeen() async throws {
+        try await TestServer.with(backend: .sqlite) { server, client in
+            var history = CompactionHistory()
+            try await history.push(client, server)
+            try await server.sawPulled([history.a.replica, history.b.replica], upTo: 13)
+            _ = try await server.storage.compact(corpus: TestServer.corpus)
+            let sqlite = try #require(server.storage as? SQLiteStorage)
+            let database = try await TestBackend.postgres.makeDatabase(in: server.directory)
+            let target = try #require(try await database.open() as? PostgresStorage)
+            do {
+                _ = try await StorageMigration.copy(from: sqlite, to: target)
+                let corpus = try #require(try await target.corpora(named: TestServer.corpus).first)
+                #expect(corpus.floor == 13 && corpus.changes == 11 && corpus.latestPosition == 15)
+                let report = try await target.replicaReport(corpus: TestServer.corpus)
+                #expect(report.horizon == 13 && report.replicas.count == 2, "without what replicas have seen, the horizon would be 15")
+                #expect(try await target.check() == [])
+                #expect(try await !target.compact(corpus: TestServer.corpus).ran, "the compaction was finished before the copy")
+                // Still refused behind the floor.
+                let change = history.b.put(sampleArticle(5))
+                await #expect(throws: StorageError.self) {
+                    _ = try await target.push(
+                        corpusID: corpus.id, user: "bora", replica: history.b.replica, seen: PullPosition(after: 12, epoch: try await server.epoch),
+                        changes: [IncomingChange(change: change, wire: change.jsonString)])
+                }
+            } catch {
+                await target.shutdown()
+                try? await database.drop()
+                throw error
+            }
+            await target.shutdown()
+            try await database.drop()
+        }
+    }
+
     @Test func onlyAUniqueMaximalStableVersionSupersedesTheOthers() throws {
         let a = ReplicaID.random()
         let b = ReplicaID.random()
