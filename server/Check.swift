@@ -5,7 +5,7 @@ import GlossServer
 extension GlossServerCommand {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the stored data: integrity, gapless positions and seqs, readable changes.",
+            abstract: "Check the stored data: integrity, positions and seqs (gapless until compacted), readable changes.",
             discussion: """
                 With --data it also reports the data folder or a database file that other users \
                 could read or write; opening the folder has made them private (0700, 0600) by \

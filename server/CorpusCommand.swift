@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GlossCore
 import GlossServer
 
 extension GlossServerCommand {
@@ -30,17 +31,36 @@ extension GlossServerCommand {
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "List corpora with how many changes each holds.",
+                abstract: "List corpora with how many changes each stores, its latest position and its compaction floor.",
                 discussion: """
+                    A corpus never compacted stores as many changes as its latest position;                     compaction ('gloss-server compact') drops superseded versions below its floor.
+
                     Example:
                       gloss-server corpus list --data ./data
+                      gloss-server corpus list --data ./data --json
                     """)
+
+            @Flag(help: "Print the result as JSON.")
+            var json = false
 
             @OptionGroup var storage: StorageOptions
 
             func run() async throws {
-                for corpus in try await storage.with({ try await $0.corpora() }) {
-                    print("\(corpus.name)\t\(corpus.changes) changes\tcreated \(corpus.createdAt)")
+                let corpora = try await storage.with { try await $0.corpora() }
+                if json {
+                    let list: [JSONValue] = corpora.map { corpus in
+                        .object([
+                            "name": .string(corpus.name), "changes": .int(corpus.changes), "latestPosition": .int(corpus.latestPosition),
+                            "floor": .int(corpus.floor), "createdAt": .string(corpus.createdAt),
+                        ])
+                    }
+                    print(CanonicalJSON.string(.object(["corpora": .array(list)])))
+                    return
+                }
+                for corpus in corpora {
+                    print(
+                        "\(corpus.name)\t\(corpus.changes) changes\tlatest position \(corpus.latestPosition)\tfloor \(corpus.floor)"
+                            + "\tcreated \(corpus.createdAt)")
                 }
             }
         }

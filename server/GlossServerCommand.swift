@@ -20,7 +20,7 @@ struct GlossServerCommand: AsyncParsableCommand {
             Admin commands work while a server runs on the same --data.
             """,
         version: "gloss-server 0.1.0 (protocol \(GlossProtocol.version))",
-        subcommands: [Serve.self, CorpusCommand.self, TokenCommand.self, Check.self, Backup.self, Restore.self, RenewEpochs.self, MigrateStorage.self, SnapshotCommand.self, ReplicasCommand.self])
+        subcommands: [Serve.self, CorpusCommand.self, TokenCommand.self, Check.self, Backup.self, Restore.self, RenewEpochs.self, MigrateStorage.self, SnapshotCommand.self, ReplicasCommand.self, CompactCommand.self])
 
     /// Exit codes as the client's: 0 success, 1 error (one line on stderr), 2 usage.
     static func main() async {

@@ -12,8 +12,9 @@ extension GlossServerCommand {
                 The server records, for every replica that pushes to or pulls from a corpus, the \
                 highest position it holds, its latest pushed change and when it was last seen. \
                 The corpus's horizon is what every active replica has seen: history below it is \
-                causally stable. A retired replica no longer holds the horizon back; 'serve \
-                --retire-after' retires silent ones. A retired replica that syncs again is active again.
+                causally stable, and 'gloss-server compact' drops what later versions supersede there. \
+                A retired replica no longer holds the horizon back; 'serve --retire-after' retires \
+                silent ones. A retired replica that syncs again is active again.
 
                 Example:
                   gloss-server replicas list --corpus news --data ./data

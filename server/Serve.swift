@@ -17,6 +17,7 @@ extension GlossServerCommand {
                   gloss-server serve --postgres postgres://gloss:secret@127.0.0.1/gloss --port 8080
                   gloss-server serve --data ./data --snapshot-every 50000
                   gloss-server serve --data ./data --retire-after 30d
+                  gloss-server serve --data ./data --compact-every 30m
                 With --port 0 a free port is chosen; the line 'gloss-server listening on URL' says which.
                 """)
 
@@ -47,6 +48,12 @@ extension GlossServerCommand {
                 valueName: "period"))
         var retireAfter = "90d"
 
+        @Option(
+            help: ArgumentHelp(
+                "Compact every corpus this often (1h, 30m, 1d, or never), first one period after the start: history below the horizon that later versions supersede is dropped ('gloss-server compact --help').",
+                valueName: "period"))
+        var compactEvery = "1h"
+
         @OptionGroup(title: "Limits") var limits: LimitOptions
 
         @OptionGroup var storage: StorageOptions
@@ -60,6 +67,11 @@ extension GlossServerCommand {
                 _ = try RetentionPeriod.parse(retireAfter)
             } catch {
                 throw ValidationError("--retire-after: \(error)")
+            }
+            do {
+                _ = try RetentionPeriod.parse(compactEvery)
+            } catch {
+                throw ValidationError("--compact-every: \(error)")
             }
         }
 
@@ -80,7 +92,7 @@ extension GlossServerCommand {
             let app = try GlossApplication.make(
                 configuration: ServerConfiguration(
                     host: host, port: port, limits: limits.limits, tls: tls, snapshotEvery: snapshotEvery,
-                    retireAfter: try RetentionPeriod.parse(retireAfter)),
+                    retireAfter: try RetentionPeriod.parse(retireAfter), compactEvery: try RetentionPeriod.parse(compactEvery)),
                 storage: store, logger: logger,
                 onServerRunning: { port in
                     // One line on stdout that scripts and tests wait for.

@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 
 /// How to run a server.
 public struct ServerConfiguration: Sendable {
@@ -19,13 +20,18 @@ public struct ServerConfiguration: Sendable {
     public var snapshotEvery: Int64
     /// Retire replicas silent for longer than this; `nil` never does (see ``ReplicaBookkeeping``).
     public var retireAfter: Duration?
+    /// Compact every corpus this often, the first time one period after the start; `nil`
+    /// never does (see ``AutoCompaction``).
+    public var compactEvery: Duration?
 
     /// The default retention of a silent replica: 90 days.
     public static let defaultRetireAfter = Duration.seconds(90 * 86_400)
+    /// The default compaction period: an hour.
+    public static let defaultCompactEvery = Duration.seconds(3_600)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: Limits = .default, tls: (certificate: String, key: String)? = nil,
-        snapshotEvery: Int64 = 0, retireAfter: Duration? = defaultRetireAfter
+        snapshotEvery: Int64 = 0, retireAfter: Duration? = defaultRetireAfter, compactEvery: Duration? = defaultCompactEvery
     ) {
         self.host = host
         self.port = port
@@ -33,6 +39,7 @@ public struct ServerConfiguration: Sendable {
         self.tls = tls
         self.snapshotEvery = snapshotEvery
         self.retireAfter = retireAfter
+        self.compactEvery = compactEvery
     }
 }
 
@@ -97,11 +104,15 @@ public enum GlossApplication {
             configuration.snapshotEvery > 0
             ? AutoSnapshots(storage: storage, every: configuration.snapshotEvery, metrics: metrics, logger: logger) : nil
         let replicas = ReplicaBookkeeping(storage: storage, retireAfter: configuration.retireAfter, logger: logger)
+        var services: [any Service] = [replicas]
+        if let every = configuration.compactEvery {
+            services.append(AutoCompaction(storage: storage, every: every, metrics: metrics, snapshots: snapshots, logger: logger))
+        }
         return Application(
             router: router(storage: storage, limits: configuration.limits, metrics: metrics, snapshots: snapshots, replicas: replicas),
             server: try serverBuilder(tls: configuration.tls),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gloss-server"),
-            services: [replicas],
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

@@ -45,7 +45,7 @@ import Testing
             let change = log.put(sampleArticle(0))
             await #expect(throws: StorageError.unknownCorpus(String(grant.corpusID))) {
                 _ = try await server.storage.push(
-                    corpusID: grant.corpusID, user: "ayse", replica: log.replica, changes: [IncomingChange(change: change, wire: change.jsonString)])
+                    corpusID: grant.corpusID, user: "ayse", replica: log.replica, seen: nil, changes: [IncomingChange(change: change, wire: change.jsonString)])
             }
             #expect(try await server.storage.check() == [])
         }

@@ -28,7 +28,7 @@ final class CrashableStorage: Storage, @unchecked Sendable {
     }
 
     func createCorpus(name: String) async throws -> Corpus { try await current.createCorpus(name: name) }
-    func corpora() async throws -> [Corpus] { try await current.corpora() }
+    func corpora(named name: String?) async throws -> [Corpus] { try await current.corpora(named: name) }
     func createToken(corpus: String, user: String, scope: Scope, hash: String) async throws -> TokenRecord {
         try await current.createToken(corpus: corpus, user: user, scope: scope, hash: hash)
     }
@@ -36,8 +36,8 @@ final class CrashableStorage: Storage, @unchecked Sendable {
     func revokeToken(id: Int64) async throws -> TokenRecord { try await current.revokeToken(id: id) }
     func deleteCorpus(name: String) async throws -> Corpus { try await current.deleteCorpus(name: name) }
     func grant(forTokenHash hash: String) async throws -> Grant? { try await current.grant(forTokenHash: hash) }
-    func push(corpusID: Int64, user: String, replica: ReplicaID, changes: [IncomingChange]) async throws -> PushResult {
-        try await current.push(corpusID: corpusID, user: user, replica: replica, changes: changes)
+    func push(corpusID: Int64, user: String, replica: ReplicaID, seen: PullPosition?, changes: [IncomingChange]) async throws -> PushResult {
+        try await current.push(corpusID: corpusID, user: user, replica: replica, seen: seen, changes: changes)
     }
     func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int, excluding: ReplicaID?) async throws -> PullPage {
         try await current.pull(corpusID: corpusID, after: after, limit: limit, maxBytes: maxBytes, excluding: excluding)
@@ -45,6 +45,7 @@ final class CrashableStorage: Storage, @unchecked Sendable {
     func latestPosition(corpusID: Int64) async throws -> Int64 { try await current.latestPosition(corpusID: corpusID) }
     func check() async throws -> [String] { try await current.check() }
     func renewEpochs() async throws -> [Corpus] { try await current.renewEpochs() }
+    func compact(corpus: String) async throws -> CompactionReport { try await current.compact(corpus: corpus) }
     func shutdown() async { await current.shutdown() }
     func recordSightings(_ sightings: [ReplicaSighting]) async throws { try await current.recordSightings(sightings) }
     func replicaReport(corpus: String) async throws -> ReplicaReport { try await current.replicaReport(corpus: corpus) }

@@ -87,7 +87,9 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .unseenDot: return APIError(.unprocessableContent, .unseenDot, error.description)
         case .clockBackwards: return APIError(.unprocessableContent, .clockBackwards, error.description)
         case .dotConflict: return APIError(.conflict, .dotConflict, error.description)
-        case .backupExists, .notABackup, .invalidPostgresURL, .corruptRecord, .snapshotGone, .snapshotStale, .unknownReplica:
+        case .behindFloor: return APIError(.gone, .resyncRequired, error.description)
+        case .backupExists, .notABackup, .invalidPostgresURL, .corruptRecord, .snapshotGone, .snapshotStale, .unknownReplica,
+            .snapshotBelowFloor:
             return APIError(.internalServerError, .internal, error.description)
         }
     }

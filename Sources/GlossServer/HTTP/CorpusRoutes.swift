@@ -23,7 +23,7 @@ struct CorpusRoutes {
 
     func summary(_ request: Request, _ context: GlossRequestContext) async throws -> Response {
         let grant = try context.grant(needs: .read)
-        guard let corpus = try await storage.corpora().first(where: { $0.id == grant.corpusID }) else {
+        guard let corpus = try await storage.corpora(named: grant.corpus).first(where: { $0.id == grant.corpusID }) else {
             throw APIError(.notFound, .notFound, "no such corpus for this token; check the corpus name (gloss remote set --corpus)")
         }
         let answer = CorpusSummary(

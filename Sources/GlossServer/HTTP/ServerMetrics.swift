@@ -23,6 +23,9 @@ public final class ServerMetrics: Sendable {
     let snapshotBuildDuration: CoreMetrics.Timer
     /// Snapshot bytes sent (full and ranged downloads).
     let snapshotBytesServed: CoreMetrics.Counter
+    /// Compactions that ran (`serve --compact-every`), and the changes they dropped.
+    let compactions: CoreMetrics.Counter
+    let compactionDropped: CoreMetrics.Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -39,6 +42,9 @@ public final class ServerMetrics: Sendable {
         snapshotFailures = CoreMetrics.Counter(label: "gloss_snapshot_build_failures_total", factory: factory)
         snapshotBuildDuration = CoreMetrics.Timer(label: "gloss_snapshot_build_duration_seconds", factory: factory)
         snapshotBytesServed = CoreMetrics.Counter(label: "gloss_snapshot_bytes_served_total", factory: factory)
+        compactions = CoreMetrics.Counter(label: "gloss_compactions_total", factory: factory)
+        compactionDropped = CoreMetrics.Counter(label: "gloss_compaction_dropped_changes_total", factory: factory)
+        compactionDropped.increment(by: 0)  // shown from the start, as 0
     }
 
     /// Counts one request by route and status, and times it.
@@ -70,6 +76,13 @@ public final class ServerMetrics: Sendable {
     }
 
     func recordSnapshotFailure() { snapshotFailures.increment() }
+
+    /// A compaction of one corpus: counted when it ran, with what it dropped.
+    func recordCompaction(_ report: CompactionReport) {
+        guard report.ran else { return }
+        compactions.increment()
+        compactionDropped.increment(by: Int64(report.dropped))
+    }
 
     func recordSnapshotBytes(_ count: Int) { snapshotBytesServed.increment(by: Int64(count)) }
 

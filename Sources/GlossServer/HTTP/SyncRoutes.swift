@@ -64,8 +64,10 @@ struct SyncRoutes {
         }
         let result: PushResult
         do {
-            result = try await storage.push(corpusID: grant.corpusID, user: grant.user, replica: replica, changes: incoming)
+            result = try await storage.push(
+                corpusID: grant.corpusID, user: grant.user, replica: replica, seen: pushed.seen, changes: incoming)
         } catch let error as StorageError {
+            if case .behindFloor = error { await retire(replica, grant) }
             throw APIError.from(error)
         }
         metrics.recordPush(result)
@@ -94,33 +96,54 @@ struct SyncRoutes {
         let wait = query.wait
         let excluding = query.excluding
         func readPage() async throws -> PullPage {
-            try await storage.pull(corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes, excluding: excluding)
+            let page = try await storage.pull(
+                corpusID: grant.corpusID, after: after, limit: limit, maxBytes: limits.pageBytes, excluding: excluding)
+            if FloorRule.refusesPull(after: after, namesEpoch: query.epoch != nil, floor: page.floor) {
+                throw StorageError.behindFloor(corpus: grant.corpus, floor: page.floor, after: after, otherEpoch: query.epoch != grant.epoch)
+            }
+            return page
         }
 
         var page: PullPage
-        if wait > 0 {
-            // Long poll: held until a change commits (any server's push wakes it), the wait is
-            // over, or the server begins to stop (a stopping server answers at once instead of
-            // holding its stop). A page that only passed over the puller's own changes still
-            // moved the cursor: that is an answer too.
-            page = try await changes.poll(
-                corpusID: grant.corpusID, after: after, until: .now + .seconds(wait), read: readPage,
-                isAnswer: { $0.count > 0 || $0.cursor != after })
-        } else {
-            page = try await readPage()
+        do {
+            if wait > 0 {
+                // Long poll: held until a change commits (any server's push wakes it), the wait is
+                // over, or the server begins to stop (a stopping server answers at once instead of
+                // holding its stop). A page that only passed over the puller's own changes still
+                // moved the cursor: that is an answer too.
+                page = try await changes.poll(
+                    corpusID: grant.corpusID, after: after, until: .now + .seconds(wait), read: readPage,
+                    isAnswer: { $0.count > 0 || $0.cursor != after })
+            } else {
+                page = try await readPage()
+            }
+        } catch let error as StorageError {
+            if case .behindFloor = error, let excluding { await retire(excluding, grant) }
+            throw APIError.from(error)
         }
         metrics.recordPull(changes: page.count)
-        let latest = try await storage.latestPosition(corpusID: grant.corpusID)
+        // Read with the page, in the same snapshot (a page may pass a position read later).
+        let latest = max(page.latest, page.cursor)
         if let excluding {
             // A replica names itself with `exclude`; `after` is what it holds when it counts
             // in the current epoch (and no more than the corpus has).
             replicas?.saw(
                 corpusID: grant.corpusID, replica: excluding, user: grant.user,
-                pulledPosition: query.epoch == grant.epoch ? min(after, max(latest, page.cursor)) : nil)
+                pulledPosition: query.epoch == grant.epoch ? min(after, latest) : nil)
         }
         var body = page.body
         page.body = ByteBuffer()  // so the page's bytes are held once, by `body`
-        body.writeString(PullResponse.bodySuffix(cursor: page.cursor, epoch: grant.epoch, more: page.more, latest: max(latest, page.cursor)))
+        body.writeString(
+            PullResponse.bodySuffix(cursor: page.cursor, epoch: grant.epoch, more: page.more, latest: latest, floor: page.floor))
         return Body.response(body, request: request, limits: limits)
+    }
+
+    /// Retires a replica refused for being behind the compaction floor: it comes back under
+    /// a new id once rebuilt, and the horizon must not wait for this one. Best effort: a
+    /// replica never recorded has nothing to retire, and a failure only leaves it active
+    /// until `--retire-after`.
+    private func retire(_ replica: ReplicaID, _ grant: Grant) async {
+        replicas?.forget(corpusID: grant.corpusID, replica: replica)
+        _ = try? await storage.retireReplica(corpus: grant.corpus, replica: replica.description)
     }
 }

@@ -35,6 +35,13 @@ public final class ReplicaBookkeeping: Service, Sendable {
         }
     }
 
+    /// Drops what was seen of `replica` and not yet written: it is being retired (refused for
+    /// being behind the compaction floor), and a sighting written after that would make it
+    /// active again.
+    public func forget(corpusID: Int64, replica: ReplicaID) {
+        _ = pending.withLockedValue { $0.removeValue(forKey: "\(corpusID) \(replica.description)") }
+    }
+
     /// Writes what was seen since the last flush.
     public func flush() async {
         let sightings = pending.withLockedValue { pending in

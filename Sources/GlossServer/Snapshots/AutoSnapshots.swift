@@ -65,6 +65,12 @@ public final class AutoSnapshots: Sendable {
         }
     }
 
+    /// The corpus's snapshot was deleted (a compaction passed it): the next push looks at the
+    /// corpus afresh and builds a new one if it holds `every` changes or more.
+    public func snapshotDeleted(corpusID: Int64) {
+        _ = state.withLockedValue { $0.positions.removeValue(forKey: corpusID) }
+    }
+
     /// Waits for the builds running now (tests; a stopping server).
     public func waitForBuilds() async {
         while true {

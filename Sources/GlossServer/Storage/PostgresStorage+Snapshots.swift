@@ -110,12 +110,16 @@ extension PostgresStorage {
                 index += 1
             }
             return try await transaction { connection in
-                var epoch: String?
+                var corpus: (epoch: String, floor: Int64)?
                 for try await current in try await connection.query(
-                    "SELECT epoch FROM corpora WHERE id = \(corpusID) FOR SHARE", logger: logger
-                ).decode(String.self) { epoch = current }
-                guard let epoch else { throw StorageError.unknownCorpus(file.corpus) }
+                    "SELECT epoch, floor FROM corpora WHERE id = \(corpusID) FOR SHARE", logger: logger
+                ).decode((String, Int64).self) { corpus = current }
+                guard let (epoch, floor) = corpus else { throw StorageError.unknownCorpus(file.corpus) }
                 guard epoch == file.epoch else { throw StorageError.snapshotStale(corpus: file.corpus) }
+                // Compacted past it meanwhile: a replica adopting it would be behind the floor.
+                guard file.position >= floor else {
+                    throw StorageError.snapshotBelowFloor(corpus: file.corpus, position: file.position, floor: floor)
+                }
                 var existing: (id: Int64, epoch: String, position: Int64)?
                 for try await row in try await connection.query(
                     "SELECT id, epoch, position FROM snapshots WHERE corpus_id = \(corpusID) AND complete FOR UPDATE", logger: logger

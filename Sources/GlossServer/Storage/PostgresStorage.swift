@@ -106,15 +106,26 @@ public final class PostgresStorage: Storage {
             INSERT INTO corpora (name, created_at, epoch) VALUES (\(name), \(created), \(StoredValues.newEpoch()))
             ON CONFLICT (name) DO NOTHING RETURNING id
             """, logger: logger)
-        for try await id in rows.decode(Int64.self) { return Corpus(id: id, name: name, createdAt: created, changes: 0) }
+        for try await id in rows.decode(Int64.self) {
+            return Corpus(id: id, name: name, createdAt: created, changes: 0, latestPosition: 0, floor: 0)
+        }
         throw StorageError.corpusExists(name)
     }
 
-    public func corpora() async throws -> [Corpus] {
+    public func corpora(named name: String?) async throws -> [Corpus] {
+        try await Self.corpora(
+            client.query(
+                """
+                SELECT id, name, created_at, last_position, floor, (SELECT COUNT(*) FROM changes x WHERE x.corpus_id = c.id)
+                FROM corpora c WHERE \(name)::text IS NULL OR name = \(name) ORDER BY name
+                """, logger: logger))
+    }
+
+    /// Corpora from rows of id, name, created_at, last_position, floor and the count of stored changes.
+    static func corpora(_ rows: PostgresRowSequence) async throws -> [Corpus] {
         var result: [Corpus] = []
-        let rows = try await client.query("SELECT id, name, created_at, last_position FROM corpora ORDER BY name", logger: logger)
-        for try await (id, name, created, changes) in rows.decode((Int64, String, String, Int64).self) {
-            result.append(Corpus(id: id, name: name, createdAt: created, changes: changes))
+        for try await (id, name, created, last, floor, stored) in rows.decode((Int64, String, String, Int64, Int64, Int64).self) {
+            result.append(Corpus(id: id, name: name, createdAt: created, changes: stored, latestPosition: last, floor: floor))
         }
         return result
     }
@@ -173,12 +184,11 @@ public final class PostgresStorage: Storage {
     public func deleteCorpus(name: String) async throws -> Corpus {
         try await transaction { connection in
             let rows = try await connection.query(
-                "SELECT id, name, created_at, last_position FROM corpora WHERE name = \(name) FOR UPDATE", logger: logger)
-            var found: Corpus?
-            for try await (id, name, created, changes) in rows.decode((Int64, String, String, Int64).self) {
-                found = Corpus(id: id, name: name, createdAt: created, changes: changes)
-            }
-            guard let corpus = found else { throw StorageError.unknownCorpus(name) }
+                """
+                SELECT id, name, created_at, last_position, floor, (SELECT COUNT(*) FROM changes x WHERE x.corpus_id = c.id)
+                FROM corpora c WHERE name = \(name) FOR UPDATE
+                """, logger: logger)
+            guard let corpus = try await Self.corpora(rows).first else { throw StorageError.unknownCorpus(name) }
             // Foreign keys cascade too; deleting explicitly keeps this correct without them.
             try await connection.query("DELETE FROM snapshots WHERE corpus_id = \(corpus.id)", logger: logger)
             try await connection.query("DELETE FROM frontier WHERE corpus_id = \(corpus.id)", logger: logger)
@@ -204,14 +214,18 @@ public final class PostgresStorage: Storage {
         return nil
     }
 
-    public func push(corpusID: Int64, user: String, replica: ReplicaID, changes: [IncomingChange]) async throws -> PushResult {
+    public func push(corpusID: Int64, user: String, replica: ReplicaID, seen: PullPosition?, changes: [IncomingChange]) async throws
+        -> PushResult
+    {
         try await transaction { connection in
-            // Pushes to one corpus take turns here; see the type's documentation.
-            var last: Int64?
-            for try await position in try await connection.query(
-                "SELECT last_position FROM corpora WHERE id = \(corpusID) FOR UPDATE", logger: logger
-            ).decode(Int64.self) { last = position }
-            guard let last else { throw StorageError.unknownCorpus(String(corpusID)) }
+            // Pushes to one corpus take turns here, and with a compaction's steps; see the
+            // type's documentation.
+            var corpus: (name: String, last: Int64, floor: Int64, epoch: String)?
+            for try await row in try await connection.query(
+                "SELECT name, last_position, floor, epoch FROM corpora WHERE id = \(corpusID) FOR UPDATE", logger: logger
+            ).decode((String, Int64, Int64, String).self) { corpus = row }
+            guard let corpus else { throw StorageError.unknownCorpus(String(corpusID)) }
+            let last = corpus.last
 
             var owner: (user: String, maxSeq: UInt64)?
             for try await (owningUser, maxSeq) in try await connection.query(
@@ -256,6 +270,9 @@ public final class PostgresStorage: Storage {
             let maxSeq = plan.fresh.last?.change.dot.seq ?? owner?.maxSeq ?? 0
             var result = PushResult(stored: plan.fresh.count, duplicates: plan.duplicates, maxSeq: maxSeq, concurrent: plan.concurrent)
             guard !plan.fresh.isEmpty else { return result }
+            // Under the corpus row's lock, so no compaction raises the floor between this check
+            // and the commit. A retried batch that stores nothing new is answered as before.
+            try FloorRule.check(seen: seen, corpus: corpus.name, floor: corpus.floor, epoch: corpus.epoch)
             result.position = last + Int64(plan.fresh.count)
 
             let positions = (1...Int64(plan.fresh.count)).map { last + $0 }
@@ -308,23 +325,36 @@ public final class PostgresStorage: Storage {
         let excluded = excluding?.description ?? ""  // no replica id is empty
         // Every row of the result is received, so the query itself stops after `limit + 1`
         // rows to send (counted by a running count), not only after the scan limit.
+        // The corpus row (latest position in `position`, floor in `floor`) comes first, in the
+        // same statement: one snapshot, so they are those of the page.
         let rows = try await client.query(
             """
-            SELECT position, replica, wire FROM (
+            SELECT 0 AS part, last_position AS position, '' AS replica, NULL::text AS wire, floor FROM corpora WHERE id = \(corpusID)
+            UNION ALL
+            SELECT 1, position, replica, wire, 0 FROM (
                 SELECT position, replica, CASE WHEN replica = \(excluded) THEN NULL ELSE wire END AS wire,
                        count(*) FILTER (WHERE replica <> \(excluded)) OVER (ORDER BY position) AS sent
                 FROM changes WHERE corpus_id = \(corpusID) AND position > \(after) ORDER BY position
                 LIMIT \(Int64(PullPageBuilder.scanLimit(limit: limit) + 1))
-            ) AS scanned WHERE sent <= \(Int64(limit + 1)) ORDER BY position
+            ) AS scanned WHERE sent <= \(Int64(limit + 1))
+            ORDER BY part, position
             """,
             logger: logger)
         var builder = PullPageBuilder(after: after, limit: limit, maxBytes: maxBytes, excluding: excluding?.description)
         var full = false
-        for try await (position, replica, wire) in rows.decode((Int64, String, String?).self) {
+        var corpus: (latest: Int64, floor: Int64) = (0, 0)
+        for try await (part, position, replica, wire, floor) in rows.decode((Int32, Int64, String, String?, Int64).self) {
+            if part == 0 {
+                corpus = (position, floor)
+                continue
+            }
             // The rest of the result is drained, not used.
             if !full { full = !builder.add(position: position, replica: replica, wire: wire) }
         }
-        return builder.page
+        var page = builder.page
+        page.latest = corpus.latest
+        page.floor = corpus.floor
+        return page
     }
 
     public func renewEpochs() async throws -> [Corpus] {
@@ -353,21 +383,23 @@ public final class PostgresStorage: Storage {
 
     public func check() async throws -> [String] {
         var problems: [String] = []
-        for try await (name, last, count, top) in try await client.query(
+        for try await (name, last, floor, compacted, count, top) in try await client.query(
             """
-            SELECT c.name, c.last_position, COUNT(x.position), COALESCE(MAX(x.position), 0)
+            SELECT c.name, c.last_position, c.floor, c.compacted_through, COUNT(x.position), COALESCE(MAX(x.position), 0)
             FROM corpora c LEFT JOIN changes x ON x.corpus_id = c.id GROUP BY c.id
             """, logger: logger
-        ).decode((String, Int64, Int64, Int64).self) where count != last || top != last {
-            problems.append("corpus \(name): positions are not 1…\(last) without gaps")
+        ).decode((String, Int64, Int64, Int64, Int64, Int64).self) {
+            problems += StoredCounts.corpusProblems(
+                name: name, last: last, floor: floor, compactedThrough: compacted, stored: count, top: top)
         }
-        for try await (replica, maxSeq, count, top) in try await client.query(
+        for try await (replica, maxSeq, floor, count, top) in try await client.query(
             """
-            SELECT r.replica, r.max_seq, COUNT(x.seq), COALESCE(MAX(x.seq), 0) FROM replicas r
-            LEFT JOIN changes x ON x.corpus_id = r.corpus_id AND x.replica = r.replica GROUP BY r.corpus_id, r.replica, r.max_seq
+            SELECT r.replica, r.max_seq, c.floor, COUNT(x.seq), COALESCE(MAX(x.seq), 0) FROM replicas r
+            JOIN corpora c ON c.id = r.corpus_id
+            LEFT JOIN changes x ON x.corpus_id = r.corpus_id AND x.replica = r.replica GROUP BY r.corpus_id, r.replica, r.max_seq, c.floor
             """, logger: logger
-        ).decode((String, Int64, Int64, Int64).self) where count != maxSeq || top != maxSeq {
-            problems.append("replica \(replica): stored seqs are not 1…\(maxSeq)")
+        ).decode((String, Int64, Int64, Int64, Int64).self) {
+            problems += StoredCounts.replicaProblems(replica: replica, maxSeq: maxSeq, floor: floor, stored: count, top: top)
         }
         for try await (name, replica, pulled, last) in try await client.query(
             """

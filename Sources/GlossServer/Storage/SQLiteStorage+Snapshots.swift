@@ -79,13 +79,19 @@ extension SQLiteStorage {
         let outcome: (record: SnapshotRecord?, remove: String?)
         do {
             outcome = try await pool.write { db -> (record: SnapshotRecord?, remove: String?) in
-                guard let epoch = try String.fetchOne(db, sql: "SELECT epoch FROM corpora WHERE id = ?", arguments: [corpusID]) else {
+                guard let corpus = try Row.fetchOne(db, sql: "SELECT epoch, floor FROM corpora WHERE id = ?", arguments: [corpusID]) else {
                     throw StorageError.unknownCorpus(file.corpus)
                 }
+                let epoch: String = corpus["epoch"]
+                let floor: Int64 = corpus["floor"]
                 let existing = try Row.fetchOne(db, sql: "SELECT \(Self.snapshotColumns) WHERE s.corpus_id = ?", arguments: [corpusID])
                     .map(Self.snapshotRecord)
                 // Built in a history that was renewed meanwhile: positions mean something else now.
                 guard epoch == file.epoch else { throw StorageError.snapshotStale(corpus: file.corpus) }
+                // Compacted past it meanwhile: a replica adopting it would be behind the floor.
+                guard file.position >= floor else {
+                    throw StorageError.snapshotBelowFloor(corpus: file.corpus, position: file.position, floor: floor)
+                }
                 if let existing, existing.epoch == epoch, existing.position >= file.position { return (existing, name) }
                 try db.execute(
                     sql: """

@@ -103,9 +103,7 @@ public final class SQLiteStorage: Storage {
             // will be taken again.
             try db.execute(sql: "DELETE FROM snapshots")
             try db.execute(sql: "UPDATE replica_progress SET pulled_position = 0")
-            return try Row.fetchAll(db, sql: "SELECT id, name, created_at, last_position FROM corpora ORDER BY name").map { row in
-                Corpus(id: row["id"], name: row["name"], createdAt: row["created_at"], changes: row["last_position"])
-            }
+            return try Self.corpora(named: nil, db)
         }
         removeUnrecordedSnapshotFiles()
         return corpora
@@ -122,15 +120,27 @@ public final class SQLiteStorage: Storage {
             let created = StoredValues.now()
             try db.execute(
                 sql: "INSERT INTO corpora (name, created_at, epoch) VALUES (?, ?, ?)", arguments: [name, created, StoredValues.newEpoch()])
-            return Corpus(id: db.lastInsertedRowID, name: name, createdAt: created, changes: 0)
+            return Corpus(id: db.lastInsertedRowID, name: name, createdAt: created, changes: 0, latestPosition: 0, floor: 0)
         }
     }
 
-    public func corpora() async throws -> [Corpus] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, created_at, last_position FROM corpora ORDER BY name").map { row in
-                Corpus(id: row["id"], name: row["name"], createdAt: row["created_at"], changes: row["last_position"])
-            }
+    public func corpora(named name: String?) async throws -> [Corpus] {
+        try await pool.read { db in try Self.corpora(named: name, db) }
+    }
+
+    /// The corpora (or the one named `name`) with the changes each stores: compaction leaves
+    /// fewer than its latest position.
+    static func corpora(named name: String?, _ db: Database) throws -> [Corpus] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, name, created_at, last_position, floor, (SELECT COUNT(*) FROM changes x WHERE x.corpus_id = c.id) AS stored
+                FROM corpora c WHERE ? IS NULL OR name = ? ORDER BY name
+                """, arguments: [name, name]
+        ).map { row in
+            Corpus(
+                id: row["id"], name: row["name"], createdAt: row["created_at"], changes: row["stored"], latestPosition: row["last_position"],
+                floor: row["floor"])
         }
     }
 
@@ -183,17 +193,15 @@ public final class SQLiteStorage: Storage {
 
     public func deleteCorpus(name: String) async throws -> Corpus {
         let deleted = try await pool.write { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT id, name, created_at, last_position FROM corpora WHERE name = ?", arguments: [name])
-            else { throw StorageError.unknownCorpus(name) }
-            let id: Int64 = row["id"]
+            guard let corpus = try Self.corpora(named: name, db).first else { throw StorageError.unknownCorpus(name) }
+            let id = corpus.id
             let snapshot = try String.fetchOne(db, sql: "SELECT file FROM snapshots WHERE corpus_id = ?", arguments: [id])
             // Foreign keys cascade too; deleting explicitly keeps this correct without them.
             for table in ["snapshots", "frontier", "changes", "replica_progress", "replicas", "tokens"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE corpus_id = ?", arguments: [id])
             }
             try db.execute(sql: "DELETE FROM corpora WHERE id = ?", arguments: [id])
-            return (Corpus(id: id, name: row["name"], createdAt: row["created_at"], changes: row["last_position"]), snapshot)
+            return (corpus, snapshot)
         }
         if let file = deleted.1 { try? FileManager.default.removeItem(atPath: snapshotPath(file)) }
         return deleted.0
@@ -215,12 +223,15 @@ public final class SQLiteStorage: Storage {
         }
     }
 
-    public func push(corpusID: Int64, user: String, replica: ReplicaID, changes: [IncomingChange]) async throws -> PushResult {
+    public func push(corpusID: Int64, user: String, replica: ReplicaID, seen: PullPosition?, changes: [IncomingChange]) async throws
+        -> PushResult
+    {
         try await pool.write { db in
             // The corpus may have been deleted since the token was checked.
-            guard let last = try Int64.fetchOne(db, sql: "SELECT last_position FROM corpora WHERE id = ?", arguments: [corpusID]) else {
-                throw StorageError.unknownCorpus(String(corpusID))
-            }
+            guard let corpus = try Row.fetchOne(
+                db, sql: "SELECT name, last_position, floor, epoch FROM corpora WHERE id = ?", arguments: [corpusID])
+            else { throw StorageError.unknownCorpus(String(corpusID)) }
+            let last: Int64 = corpus["last_position"]
             let owner = try Row.fetchOne(
                 db, sql: "SELECT user, max_seq FROM replicas WHERE corpus_id = ? AND replica = ?",
                 arguments: [corpusID, replica.description]
@@ -242,6 +253,9 @@ public final class SQLiteStorage: Storage {
                 stored: plan.fresh.count, duplicates: plan.duplicates, maxSeq: plan.fresh.last?.change.dot.seq ?? owner?.maxSeq ?? 0,
                 concurrent: plan.concurrent)
             guard !plan.fresh.isEmpty else { return result }
+            // In the writing transaction, so no compaction raises the floor between this check
+            // and the commit. A retried batch that stores nothing new is answered as before.
+            try FloorRule.check(seen: seen, corpus: corpus["name"], floor: corpus["floor"], epoch: corpus["epoch"])
 
             let received = StoredValues.now()
             let insert = try db.cachedStatement(
@@ -323,6 +337,8 @@ public final class SQLiteStorage: Storage {
 
     public func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int, excluding: ReplicaID?) async throws -> PullPage {
         try await pool.read { db in
+            // One read transaction: the latest position and floor are those of the page's snapshot.
+            let corpus = try Row.fetchOne(db, sql: "SELECT last_position, floor FROM corpora WHERE id = ?", arguments: [corpusID])
             // The excluded replica's wire is not even read (no replica id is empty).
             let cursor = try Row.fetchCursor(
                 db.cachedStatement(
@@ -333,7 +349,10 @@ public final class SQLiteStorage: Storage {
                 arguments: [excluding?.description ?? "", corpusID, after, PullPageBuilder.scanLimit(limit: limit) + 1])
             var builder = PullPageBuilder(after: after, limit: limit, maxBytes: maxBytes, excluding: excluding?.description)
             while let row = try cursor.next(), builder.add(position: row["position"], replica: row["replica"], wire: row["wire"]) {}
-            return builder.page
+            var page = builder.page
+            page.latest = corpus?["last_position"] ?? 0
+            page.floor = corpus?["floor"] ?? 0
+            return page
         }
     }
 
@@ -358,20 +377,24 @@ public final class SQLiteStorage: Storage {
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT c.name, c.last_position, COUNT(x.position) AS n, COALESCE(MAX(x.position), 0) AS top
+                    SELECT c.name, c.last_position, c.floor, c.compacted_through, COUNT(x.position) AS n, COALESCE(MAX(x.position), 0) AS top
                     FROM corpora c LEFT JOIN changes x ON x.corpus_id = c.id GROUP BY c.id
                     """)
-            where (row["n"] as Int64) != (row["last_position"] as Int64) || (row["top"] as Int64) != (row["last_position"] as Int64) {
-                problems.append("corpus \(row["name"] as String): positions are not 1…\(row["last_position"] as Int64) without gaps")
+            {
+                problems += StoredCounts.corpusProblems(
+                    name: row["name"], last: row["last_position"], floor: row["floor"], compactedThrough: row["compacted_through"],
+                    stored: row["n"], top: row["top"])
             }
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.replica, r.max_seq, COUNT(x.seq) AS n, COALESCE(MAX(x.seq), 0) AS top FROM replicas r
+                    SELECT r.replica, r.max_seq, c.floor, COUNT(x.seq) AS n, COALESCE(MAX(x.seq), 0) AS top FROM replicas r
+                    JOIN corpora c ON c.id = r.corpus_id
                     LEFT JOIN changes x ON x.corpus_id = r.corpus_id AND x.replica = r.replica GROUP BY r.corpus_id, r.replica
                     """)
-            where (row["n"] as Int64) != (row["max_seq"] as Int64) || (row["top"] as Int64) != (row["max_seq"] as Int64) {
-                problems.append("replica \(row["replica"] as String): stored seqs are not 1…\(row["max_seq"] as Int64)")
+            {
+                problems += StoredCounts.replicaProblems(
+                    replica: row["replica"], maxSeq: row["max_seq"], floor: row["floor"], stored: row["n"], top: row["top"])
             }
             for row in try Row.fetchAll(
                 db,

@@ -17,8 +17,13 @@ public struct Corpus: Sendable, Hashable {
     public let id: Int64
     public let name: String
     public let createdAt: String
-    /// How many changes it holds (its latest pull position).
+    /// How many changes it stores. Without compaction, its latest position; compaction
+    /// drops superseded versions and leaves gaps in the positions.
     public let changes: Int64
+    /// Its latest position: how many changes were ever stored (positions are never reused).
+    public let latestPosition: Int64
+    /// Its compaction floor (``Storage/compact(corpus:)``): 0 when never compacted.
+    public let floor: Int64
 }
 
 /// A token as stored (never the secret itself).
@@ -76,6 +81,10 @@ public struct PullPage: Sendable {
     public var cursor: Int64
     /// Whether changes remain after this page.
     public var more: Bool
+    /// The corpus's latest position, read with the page.
+    public var latest: Int64 = 0
+    /// The corpus's compaction floor, read with the page.
+    public var floor: Int64 = 0
 }
 
 /// Builds a pull page from rows read in position order, so both backends page alike.
@@ -163,6 +172,13 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case snapshotStale(corpus: String)
     /// No replica of that id has pushed to or pulled from the corpus.
     case unknownReplica(corpus: String, replica: String)
+    /// A replica is behind the corpus's compaction floor (`410 resync_required`): it pulled
+    /// only up to `after` (`nil`: it did not say; `otherEpoch`: in a history the server no
+    /// longer has), and history up to `floor` was compacted. See ``FloorRule``.
+    case behindFloor(corpus: String, floor: Int64, after: Int64?, otherEpoch: Bool)
+    /// The corpus was compacted past the position a snapshot was built at while it was built:
+    /// the snapshot was not kept.
+    case snapshotBelowFloor(corpus: String, position: Int64, floor: Int64)
 
     public var description: String {
         switch self {
@@ -194,6 +210,21 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the epoch of corpus '\(corpus)' was renewed while its snapshot was built, so it was not kept; build it again"
         case .unknownReplica(let corpus, let replica):
             return "no replica '\(replica)' has synced with corpus '\(corpus)'; see them with 'gloss-server replicas list --corpus \(corpus)'"
+        case .behindFloor(let corpus, let floor, let after, let otherEpoch):
+            let rebuild = "it must rebuild from the current state ('gloss sync' does this by itself, keeping its unpushed changes)"
+            guard let after else {
+                return "this replica did not say up to which position it has pulled, and the server compacted the history of corpus "
+                    + "'\(corpus)' through position \(floor), so its changes cannot be checked; \(rebuild)"
+            }
+            if otherEpoch {
+                return "this replica has pulled up to position \(after) of an earlier history of corpus '\(corpus)' (the server's data "
+                    + "was restored since), and the server compacted the corpus's history through position \(floor); \(rebuild)"
+            }
+            return "this replica has pulled only up to position \(after), but the server compacted the history of corpus "
+                + "'\(corpus)' through position \(floor); \(rebuild)"
+        case .snapshotBelowFloor(let corpus, let position, let floor):
+            return "corpus '\(corpus)' was compacted through position \(floor) while its snapshot at position \(position) was built, "
+                + "so it was not kept; build it again"
         case .clockBackwards(let change, let earlier):
             return "change \(change) has a clock that does not include \(earlier), its own replica's earlier version of the entity; "
                 + "the replica's log is damaged: run 'gloss doctor'"
@@ -206,7 +237,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
 /// and number a corpus's changes so that no pull ever skips one that commits late.
 public protocol Storage: Sendable {
     func createCorpus(name: String) async throws -> Corpus
-    func corpora() async throws -> [Corpus]
+    /// The corpora, by name, with their stored change counts; only the one named `named`
+    /// when given.
+    func corpora(named: String?) async throws -> [Corpus]
     func createToken(corpus: String, user: String, scope: Scope, hash: String) async throws -> TokenRecord
     func tokens(corpus: String?) async throws -> [TokenRecord]
     /// Revokes a token: every later request with it is refused.
@@ -217,9 +250,18 @@ public protocol Storage: Sendable {
     func grant(forTokenHash hash: String) async throws -> Grant?
     /// Stores a replica's batch (its changes in seq order), merging each into its
     /// entity's frontier, in one transaction.
-    func push(corpusID: Int64, user: String, replica: ReplicaID, changes: [IncomingChange]) async throws -> PushResult
+    ///
+    /// `seen` is the pull position at which the replica made the changes. Once the corpus
+    /// was compacted, a batch with new changes from a replica behind its floor is refused
+    /// (``StorageError/behindFloor(corpus:floor:after:otherEpoch:)``, see ``FloorRule``),
+    /// checked inside the pushing transaction so that no compaction raises the floor between
+    /// the check and the commit.
+    func push(corpusID: Int64, user: String, replica: ReplicaID, seen: PullPosition?, changes: [IncomingChange]) async throws
+        -> PushResult
     /// Changes after `after`, at most `limit` of them and about `maxBytes` (always at least
-    /// one), leaving out those of replica `excluding` (see ``PullPageBuilder``).
+    /// one), leaving out those of replica `excluding` (see ``PullPageBuilder``), with the
+    /// corpus's latest position and floor read together with them. Positions a compaction
+    /// dropped are passed over.
     func pull(corpusID: Int64, after: Int64, limit: Int, maxBytes: Int, excluding: ReplicaID?) async throws -> PullPage
     /// The latest position of a corpus.
     func latestPosition(corpusID: Int64) async throws -> Int64
@@ -250,6 +292,16 @@ public protocol Storage: Sendable {
     func retireReplica(corpus: String, replica: String) async throws -> ReplicaProgress
     /// Retires every active replica of every corpus last seen before `cutoff` (ISO 8601, UTC).
     func retireReplicas(silentSince cutoff: String) async throws -> [(corpus: String, replica: ReplicaProgress)]
+
+    // MARK: Compaction (docs/operations.md, "Compaction")
+
+    /// Drops the corpus's versions at or below its horizon that a later version there
+    /// supersedes (see ``EntityCompaction``), safe while servers serve: first raises the
+    /// corpus's floor to the horizon (and deletes a snapshot below it) in one transaction,
+    /// then compacts a few hundred entities per transaction. Stopped at any point, it leaves
+    /// a consistent store, and the next compaction finishes the job.
+    /// - Throws: ``StorageError/unknownCorpus(_:)``.
+    func compact(corpus: String) async throws -> CompactionReport
 
     // MARK: Snapshots (docs/protocol.md, "Snapshot"; built by ``SnapshotMaker``)
 
@@ -286,6 +338,9 @@ public protocol Storage: Sendable {
 extension Storage {
     /// No feed: SQLite has no way to hear of another process's commit.
     public func deliverChanges(to notifier: ChangeNotifier) {}
+
+    /// Every corpus, by name.
+    public func corpora() async throws -> [Corpus] { try await corpora(named: nil) }
 }
 
 /// Where and in which history a snapshot is built: see ``Storage/snapshotTarget(corpus:)``.

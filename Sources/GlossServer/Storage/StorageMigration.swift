@@ -3,8 +3,8 @@ import GRDB
 import PostgresNIO
 
 /// Copies everything from the embedded SQLite storage into an empty PostgreSQL one:
-/// corpora with their positions and epochs, tokens (their hashes, ids and revocations),
-/// replicas, changes and frontiers. Replicas and tokens carry on unchanged against the
+/// corpora with their positions, epochs and compaction floors, tokens (their hashes, ids
+/// and revocations), replicas with what each has seen, changes and frontiers. Replicas and tokens carry on unchanged against the
 /// new storage: their cursors, epochs and pushed marks still hold.
 public enum StorageMigration {
     /// What was copied.
@@ -38,7 +38,8 @@ public enum StorageMigration {
         let logger = target.logger
         try await target.transaction { connection in
             let corpora = try source.pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, name, created_at, last_position, epoch FROM corpora ORDER BY id")
+                try Row.fetchAll(
+                    db, sql: "SELECT id, name, created_at, last_position, epoch, floor, compacted_through FROM corpora ORDER BY id")
             }
             for row in corpora {
                 let id: Int64 = row["id"]
@@ -46,8 +47,14 @@ public enum StorageMigration {
                 let created: String = row["created_at"]
                 let last: Int64 = row["last_position"]
                 let epoch: String = row["epoch"]
+                // A compacted corpus keeps its floor: replicas behind it are still refused.
+                let floor: Int64 = row["floor"]
+                let compacted: Int64 = row["compacted_through"]
                 try await connection.query(
-                    "INSERT INTO corpora (id, name, created_at, last_position, epoch) VALUES (\(id), \(name), \(created), \(last), \(epoch))",
+                    """
+                    INSERT INTO corpora (id, name, created_at, last_position, epoch, floor, compacted_through)
+                    VALUES (\(id), \(name), \(created), \(last), \(epoch), \(floor), \(compacted))
+                    """,
                     logger: logger)
             }
             summary.corpora = corpora.count
@@ -86,6 +93,26 @@ public enum StorageMigration {
                     logger: logger)
             }
             summary.replicas = replicas.count
+
+            // What each replica has seen: without it the horizon would jump to the latest
+            // position, and the next compaction would leave every replica behind its floor.
+            let progress = try source.pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT corpus_id, replica, user, pulled_position, last_seen_at, retired_at FROM replica_progress")
+            }
+            for row in progress {
+                let corpus: Int64 = row["corpus_id"]
+                let replica: String = row["replica"]
+                let user: String = row["user"]
+                let pulled: Int64 = row["pulled_position"]
+                let seen: String = row["last_seen_at"]
+                let retired: String? = row["retired_at"]
+                try await connection.query(
+                    """
+                    INSERT INTO replica_progress (corpus_id, replica, user_name, pulled_position, last_seen_at, retired_at)
+                    VALUES (\(corpus), \(replica), \(user), \(pulled), \(seen), \(retired))
+                    """, logger: logger)
+            }
 
             // Changes, a chunk at a time in key order, so memory stays bounded by the chunk.
             var after: (corpus: Int64, position: Int64) = (0, 0)
