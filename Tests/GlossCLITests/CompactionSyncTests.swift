@@ -15,7 +15,7 @@ struct CompactionSyncTests {
             try await a.ok(["import", Fixtures.seedPath])
             let article = try #require(try await a.objects(["articles"]).first?["id"] as? String)
             let doomed = try #require(try await a.annotate(article, ["--quote", "Kudüs", "--note", "silinecek"])["id"] as? String)
-            let shared = try #require(try await a.annotate(article, ["--quote", "Musul", "--note", "ilk not"])["id"] as? String)
+            let shared = try #require(try await a.annotate(article, ["--quote", "Musul kentini", "--note", "ilk not"])["id"] as? String)
             try await a.sync()
             try await b.sync()
             let idB = try await ReplicaProgressTests.replicaID(b)
@@ -23,7 +23,7 @@ struct CompactionSyncTests {
             // Bora, offline: edits both notes and writes a new annotation.
             try await b.ok(["edit", doomed, "--note", "bora bunu tutuyor"])
             try await b.ok(["edit", shared, "--note", "bora'nın notu"])
-            let added = try #require(try await b.annotate(article, ["--quote", "Irak", "--note", "yeni"])["id"] as? String)
+            let added = try #require(try await b.annotate(article, ["--quote", "Iraklı komutanlar", "--note", "yeni"])["id"] as? String)
 
             // Ayşe deletes one and tags the other again and again; Bora is retired and the
             // server compacts: the superseded versions go.

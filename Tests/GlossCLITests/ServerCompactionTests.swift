@@ -22,18 +22,19 @@ struct ServerCompactionTests {
 
             let compacted = try await server.admin(["compact", "--corpus", server.corpus, "--json"]).object()
             #expect(compacted["ran"] as? Bool == true && compacted["horizon"] as? Int == 6 && compacted["floorAfter"] as? Int == 6, "\(compacted)")
-            #expect(compacted["dropped"] as? Int == 4 && compacted["storedBefore"] as? Int == 6 && compacted["storedAfter"] as? Int == 2, "\(compacted)")
+            // The annotation keeps its first version (when it was created) and its last.
+            #expect(compacted["dropped"] as? Int == 3 && compacted["storedBefore"] as? Int == 6 && compacted["storedAfter"] as? Int == 3, "\(compacted)")
             let check = try await server.check()
             #expect(check.status == 0, "\(check)")
             let listed = try await CorpusHTTP.corpus(server)
-            #expect(listed["changes"] as? Int == 2 && listed["latestPosition"] as? Int == 6 && listed["floor"] as? Int == 6, "\(listed)")
+            #expect(listed["changes"] as? Int == 3 && listed["latestPosition"] as? Int == 6 && listed["floor"] as? Int == 6, "\(listed)")
             let text = try await server.admin(["corpus", "list"]).stdout
-            #expect(text.contains("2 changes\tlatest position 6\tfloor 6"), "\(text)")
-            #expect(try await server.storedChanges() == 2)
+            #expect(text.contains("3 changes\tlatest position 6\tfloor 6"), "\(text)")
+            #expect(try await server.storedChanges() == 3)
 
             // What remains, from 0, with the floor; a replica behind it is refused.
             let all = try await http.pull("after=0")
-            #expect(all.status == 200 && (all.json["changes"] as? [Any])?.count == 2 && all.json["floor"] as? Int == 6, "\(all)")
+            #expect(all.status == 200 && (all.json["changes"] as? [Any])?.count == 3 && all.json["floor"] as? Int == 6, "\(all)")
             // (Another replica than the log's: a refused one is retired, and the horizon moves on.)
             let stranger = ChangeMaker()
             let behind = try await http.pull("after=3&exclude=\(stranger.replica)&epoch=\(epoch)")
@@ -64,12 +65,12 @@ struct ServerCompactionTests {
             var listed: [String: Any] = [:]
             while Date() < deadline {
                 listed = try await CorpusHTTP.corpus(server)
-                if listed["floor"] as? Int == 13, listed["changes"] as? Int == 4 { break }
+                if listed["floor"] as? Int == 13, listed["changes"] as? Int == 7 { break }
                 try await Task.sleep(for: .milliseconds(200))
             }
-            #expect(listed["floor"] as? Int == 13 && listed["changes"] as? Int == 4, "\(listed)")
+            #expect(listed["floor"] as? Int == 13 && listed["changes"] as? Int == 7, "\(listed)")
             let dropped = SyncServer.samples("gloss_compaction_dropped_changes_total", in: try await server.metrics())
-            #expect(dropped.first?.value == 9, "\(dropped)")
+            #expect(dropped.first?.value == 6, "\(dropped)")
             #expect(server.stderrText.contains("compaction: corpus news: compacted through position 13"), "\(server.stderrText.suffix(2000))")
             #expect(try await server.check().status == 0)
         }
@@ -104,10 +105,10 @@ struct ServerCompactionTests {
             let check = try await server.check()
             #expect(check.status == 0, "\(check)")
             let left = halfWay["changes"] as? Int ?? 0
-            #expect(left > 3_001 && left <= total, "killed half-way: \(halfWay)")
+            #expect(left > 6_001 && left <= total, "killed half-way: \(halfWay)")
 
             let finished = try await server.admin(["compact", "--corpus", server.corpus, "--json"]).object()
-            #expect(finished["ran"] as? Bool == true && finished["storedAfter"] as? Int == 3_001, "\(finished)")
+            #expect(finished["ran"] as? Bool == true && finished["storedAfter"] as? Int == 6_001, "\(finished)")
             #expect(try await server.check().status == 0)
             // Every annotation's last version is what a pull from 0 serves.
             var cursor = 0
@@ -118,7 +119,7 @@ struct ServerCompactionTests {
                 cursor = page.json["cursor"] as? Int ?? cursor
                 if page.json["more"] as? Bool != true { break }
             }
-            #expect(pulled == 3_001)
+            #expect(pulled == 6_001)
         }
     }
 }

@@ -10,18 +10,20 @@ import Testing
 /// | entity | changes (position: dot, clock) | at horizon 13 | at horizon 15 |
 /// | --- | --- | --- | --- |
 /// | article | 1: A1 | kept (one change) | kept |
-/// | e1, edited by A | 2: A2, 3: A3, 4: A4, 8: A8, 15: A13 | 2, 3, 4 dropped (A8 supersedes them) | 8 dropped |
-/// | e2, deleted | 5: A5, 9: A9 delete | 5 dropped, the tombstone kept | kept |
+/// | e1, edited by A | 2: A2, 3: A3, 4: A4, 8: A8, 15: A13 | 3, 4 dropped (A8 supersedes them; A2 is the earliest) | 8 dropped |
+/// | e2, deleted | 5: A5, 9: A9 delete | kept (A5 is the earliest, the tombstone the latest) | kept |
 /// | e3, open conflict | 6: A6, 11: A11, 12: B1 {A6, B1} | kept (two frontier versions) | kept |
-/// | e4, two maximal, resolved | 7: A7, 10: A10, 13: B2 {A7, B2}, 14: A12 {A12, B2} | kept (A10 and B2 maximal) | 7, 10, 13 dropped |
+/// | e4, two maximal, resolved | 7: A7, 10: A10, 13: B2 {A7, B2}, 14: A12 {A12, B2} | kept (A10 and B2 maximal) | 7, 10 dropped (B2 is the earliest: B's clock starts with A's) |
 struct CompactionHistory {
     var a = ReplicaLog()
     var b = ReplicaLog()
     /// Every change pushed, by position.
     private(set) var byPosition: [Int64: Change] = [:]
 
-    static let droppedAt13: Set<Int64> = [2, 3, 4, 5]
-    static let droppedAt15: Set<Int64> = [2, 3, 4, 5, 7, 8, 10, 13]
+    // Each entity's earliest version stays (A2 of e1, A5 of e2, B2 of e4: B's clock starts
+    // at the same wall time as A's, so B's versions are the earlier ones).
+    static let droppedAt13: Set<Int64> = [3, 4]
+    static let droppedAt15: Set<Int64> = [3, 4, 7, 8, 10]
 
     func dots(at positions: some Sequence<Int64>) -> [Dot] { positions.sorted().map { byPosition[$0]!.dot } }
 
@@ -95,7 +97,10 @@ extension TestClientProtocol {
     /// A push body with what the replica has seen (`after`, `epoch`), or without.
     func push(token: String, replica: ReplicaID, seen: PullPosition?, changes: [Change]) async throws -> Answer {
         var body = "{\"replica\":\"\(replica)\","
-        if let seen { body += "\"after\":\(seen.after),\"epoch\":\"\(seen.epoch)\"," }
+        if let seen {
+            body += "\"after\":\(seen.after),"
+            if let epoch = seen.epoch { body += "\"epoch\":\"\(epoch)\"," }
+        }
         body += "\"changes\":[" + changes.map(\.jsonString).joined(separator: ",") + "]}"
         return try await push(token: token, body: body)
     }

@@ -23,33 +23,33 @@ struct CompactionTests {
             try await server.sawPulled([history.a.replica, history.b.replica], upTo: 13)
             let report = try await server.storage.compact(corpus: TestServer.corpus)
             #expect(report.ran && report.horizon == 13 && report.floorBefore == 0 && report.floorAfter == 13)
-            #expect(report.dropped == 4 && report.storedBefore == 15 && report.storedAfter == 11)
+            #expect(report.dropped == 2 && report.storedBefore == 15 && report.storedAfter == 13)
             #expect(report.entities == 5)
             #expect(try await server.storage.check() == [])
 
             // Pulled from 0: what remains, in position order; the cursor passes the gaps.
             let kept = CompactionHistory.kept(CompactionHistory.droppedAt13)
             #expect(try await client.pullAll(token: server.reader).map(\.dot) == history.dots(at: kept))
-            let firstPage = try await client.pull(token: server.reader, query: "after=0&limit=2").json()
-            #expect(firstPage["cursor"]?.intValue == 6)
+            let firstPage = try await client.pull(token: server.reader, query: "after=1&limit=2").json()
+            #expect(firstPage["cursor"]?.intValue == 5)
             #expect(firstPage["floor"]?.intValue == 13 && firstPage["latest"]?.intValue == 15)
             #expect(firstPage["changes"]?.arrayValue?.count == 2)
-            let gap = try await client.pull(token: server.reader, query: "after=1&limit=1").json()
-            #expect(gap["cursor"]?.intValue == 6 && gap["more"] == .bool(true))
+            let gap = try await client.pull(token: server.reader, query: "after=2&limit=1").json()
+            #expect(gap["cursor"]?.intValue == 5 && gap["more"] == .bool(true))
 
             // Positions are never reused.
             let after = try await server.storage.corpora(named: TestServer.corpus).first
-            #expect(after?.changes == 11 && after?.latestPosition == 15 && after?.floor == 13)
+            #expect(after?.changes == 13 && after?.latestPosition == 15 && after?.floor == 13)
             #expect(try await server.storage.latestPosition(corpusID: id) == 15)
 
             // Again at the same horizon: nothing to do.
             let again = try await server.storage.compact(corpus: TestServer.corpus)
-            #expect(!again.ran && again.dropped == 0 && again.floorAfter == 13 && again.storedAfter == 11)
+            #expect(!again.ran && again.dropped == 0 && again.floorAfter == 13 && again.storedAfter == 13)
 
             // Later, once both have seen everything: the resolved entity and e1's last stable version go.
             try await server.sawPulled([history.a.replica, history.b.replica], upTo: 15)
             let later = try await server.storage.compact(corpus: TestServer.corpus)
-            #expect(later.ran && later.floorBefore == 13 && later.floorAfter == 15 && later.dropped == 4 && later.storedAfter == 7)
+            #expect(later.ran && later.floorBefore == 13 && later.floorAfter == 15 && later.dropped == 3 && later.storedAfter == 10)
             #expect(later.entities == 2, "only the entities changed since the last compaction are looked at")
             #expect(
                 try await client.pullAll(token: server.reader).map(\.dot)
@@ -103,7 +103,7 @@ struct CompactionTests {
             do {
                 _ = try await StorageMigration.copy(from: sqlite, to: target)
                 let corpus = try #require(try await target.corpora(named: TestServer.corpus).first)
-                #expect(corpus.floor == 13 && corpus.changes == 11 && corpus.latestPosition == 15)
+                #expect(corpus.floor == 13 && corpus.changes == 13 && corpus.latestPosition == 15)
                 let report = try await target.replicaReport(corpus: TestServer.corpus)
                 #expect(report.horizon == 13 && report.replicas.count == 2, "without what replicas have seen, the horizon would be 15")
                 #expect(try await target.check() == [])
@@ -128,8 +128,8 @@ struct CompactionTests {
     @Test func onlyAUniqueMaximalStableVersionSupersedesTheOthers() throws {
         let a = ReplicaID.random()
         let b = ReplicaID.random()
-        func stored(_ position: Int64, _ dot: Dot, _ clock: [ReplicaID: UInt64]) -> EntityCompaction.Stored {
-            EntityCompaction.Stored(position: position, dot: dot, clock: VectorClock(clock))
+        func stored(_ position: Int64, _ dot: Dot, _ clock: [ReplicaID: UInt64], wall: Int64? = nil) -> EntityCompaction.Stored {
+            EntityCompaction.Stored(position: position, dot: dot, clock: VectorClock(clock), wall: wall ?? 1_000 + position)
         }
         let v1 = stored(1, Dot(replica: a, seq: 1), [a: 1])
         let v2 = stored(2, Dot(replica: a, seq: 2), [a: 2])
@@ -142,6 +142,12 @@ struct CompactionTests {
         #expect(try EntityCompaction.droppable(stable: [v1, v2, w], frontier: [w.dot, other.dot], entity: "e") == [])
         // A frontier version is never superseded: finding one would mean damage.
         #expect(throws: StorageError.self) { try EntityCompaction.droppable(stable: [v1, v2, w], frontier: [v2.dot], entity: "e") }
+
+        // The earliest version of all stays (every replica shows it as when the entity was
+        // created), also when only a version above the floor is earlier still.
+        #expect(try EntityCompaction.droppable(stored: [v1, v2, w], floor: 3, frontier: [w.dot], entity: "e") == [2])
+        let late = stored(5, Dot(replica: b, seq: 2), [a: 2, b: 2], wall: 900)
+        #expect(try EntityCompaction.droppable(stored: [v1, v2, w, late], floor: 3, frontier: [late.dot], entity: "e") == [1, 2])
     }
 
     @Test func checkAllowsGapsOnlyOnceACorpusWasCompacted() {

@@ -10,13 +10,26 @@ import GlossCore
 /// concurrent versions: the merge needs their common ancestors and what lies between), all
 /// stable versions when several of them are maximal, every version above the floor, and
 /// the superseding version itself even when it is a deletion (a replica that edited the
-/// entity offline must see the deletion to show an edit-versus-delete conflict).
+/// entity offline must see the deletion to show an edit-versus-delete conflict), and the
+/// entity's earliest version (the least hybrid wall time of all its stored versions): every
+/// replica shows when an entity was created as that least time over the versions it holds,
+/// so a replica that pulls the compacted log must still get it (at most two versions stay).
 enum EntityCompaction {
     /// A stored change of an entity, with its clock.
     struct Stored: Sendable {
         let position: Int64
         let dot: Dot
         let clock: VectorClock
+        /// The wall milliseconds of its hybrid timestamp.
+        let wall: Int64
+    }
+
+    /// The positions to drop of one entity, given all its stored changes (in any order).
+    static func droppable(stored: [Stored], floor: Int64, frontier: Set<Dot>, entity: String) throws(StorageError) -> [Int64] {
+        guard let earliest = stored.map(\.wall).min() else { return [] }
+        let dropped = try droppable(stable: stored.filter { $0.position <= floor }, frontier: frontier, entity: entity)
+        let kept = Set(stored.filter { $0.wall == earliest }.map(\.position))
+        return dropped.filter { !kept.contains($0) }
     }
 
     /// The positions of `stable` (the entity's stored changes at or below the floor) to drop.
@@ -45,6 +58,13 @@ enum EntityCompaction {
     /// neither: both are kept).
     static func supersedes(_ later: Stored, _ earlier: Stored) -> Bool {
         earlier.clock.isDominated(by: later.clock) && earlier.clock != later.clock
+    }
+
+    /// Reads the wall milliseconds of a change's hybrid timestamp as stored (its `time`
+    /// member, `WALL.COUNTER`, extracted by the database).
+    static func wall(_ text: String?, of dot: String) throws(StorageError) -> Int64 {
+        guard let text, let timestamp = HybridTimestamp(text) else { throw .corruptRecord("the time of change \(dot) is unreadable") }
+        return timestamp.wallMilliseconds
     }
 
     /// Reads a change's clock as stored (its `clock` member, extracted by the database).

@@ -72,22 +72,25 @@ extension PostgresStorage: CompactionSteps {
                 let key = try EntityCompaction.key(kind: kind, entity: entity)
                 frontiers[key, default: []].insert(try EntityCompaction.dot(replica: replica, seq: seq))
             }
-            var stable: [PushPlan.EntityKey: [EntityCompaction.Stored]] = [:]
-            for try await (position, kind, entity, replica, seq, clock) in try await connection.query(
+            // Every stored version: those above the floor stay, but the entity's earliest may be one.
+            var stored: [PushPlan.EntityKey: [EntityCompaction.Stored]] = [:]
+            for try await (position, kind, entity, replica, seq, clock, time) in try await connection.query(
                 """
-                SELECT position, kind, entity, replica, seq, (wire::jsonb -> 'clock')::text FROM changes
-                WHERE corpus_id = \(corpusID) AND entity = ANY(\(entities)) AND position <= \(floor) ORDER BY position
+                SELECT position, kind, entity, replica, seq, (wire::jsonb -> 'clock')::text, wire::jsonb ->> 'time' FROM changes
+                WHERE corpus_id = \(corpusID) AND entity = ANY(\(entities)) ORDER BY position
                 """, logger: logger
-            ).decode((Int64, String, String, String, Int64, String?).self) {
+            ).decode((Int64, String, String, String, Int64, String?, String?).self) {
                 let key = try EntityCompaction.key(kind: kind, entity: entity)
                 guard wanted.contains(key) else { continue }
                 let dot = try EntityCompaction.dot(replica: replica, seq: seq)
-                stable[key, default: []].append(
-                    EntityCompaction.Stored(position: position, dot: dot, clock: try EntityCompaction.clock(clock, of: "\(dot)")))
+                stored[key, default: []].append(
+                    EntityCompaction.Stored(
+                        position: position, dot: dot, clock: try EntityCompaction.clock(clock, of: "\(dot)"),
+                        wall: try EntityCompaction.wall(time, of: "\(dot)")))
             }
             var dropped: [Int64] = []
-            for (key, versions) in stable {
-                dropped += try EntityCompaction.droppable(stable: versions, frontier: frontiers[key] ?? [], entity: key.entity)
+            for (key, versions) in stored {
+                dropped += try EntityCompaction.droppable(stored: versions, floor: floor, frontier: frontiers[key] ?? [], entity: key.entity)
             }
             if !dropped.isEmpty {
                 try await connection.query(

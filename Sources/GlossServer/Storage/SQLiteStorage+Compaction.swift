@@ -73,23 +73,27 @@ extension SQLiteStorage: CompactionSteps {
                     frontiers[key, default: []].insert(try EntityCompaction.dot(replica: row["replica"], seq: row["seq"]))
                 }
             }
-            var stable: [PushPlan.EntityKey: [EntityCompaction.Stored]] = [:]
+            // Every stored version: those above the floor stay, but the entity's earliest may be one.
+            var stored: [PushPlan.EntityKey: [EntityCompaction.Stored]] = [:]
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT position, kind, entity, replica, seq, json_extract(wire, '$.clock') AS clock FROM changes
-                    WHERE corpus_id = ? AND entity IN (\(placeholders)) AND position <= ? ORDER BY position
-                    """, arguments: StatementArguments([corpusID] as [any DatabaseValueConvertible] + entities + [floor]))
+                    SELECT position, kind, entity, replica, seq, json_extract(wire, '$.clock') AS clock,
+                        json_extract(wire, '$.time') AS time FROM changes
+                    WHERE corpus_id = ? AND entity IN (\(placeholders)) ORDER BY position
+                    """, arguments: StatementArguments([corpusID] as [any DatabaseValueConvertible] + entities))
             {
                 let key = try EntityCompaction.key(kind: row["kind"], entity: row["entity"])
                 guard wanted.contains(key) else { continue }
                 let dot = try EntityCompaction.dot(replica: row["replica"], seq: row["seq"])
-                stable[key, default: []].append(
-                    EntityCompaction.Stored(position: row["position"], dot: dot, clock: try EntityCompaction.clock(row["clock"], of: "\(dot)")))
+                stored[key, default: []].append(
+                    EntityCompaction.Stored(
+                        position: row["position"], dot: dot, clock: try EntityCompaction.clock(row["clock"], of: "\(dot)"),
+                        wall: try EntityCompaction.wall(row["time"], of: "\(dot)")))
             }
             var dropped: [Int64] = []
-            for (key, versions) in stable {
-                dropped += try EntityCompaction.droppable(stable: versions, frontier: frontiers[key] ?? [], entity: key.entity)
+            for (key, versions) in stored {
+                dropped += try EntityCompaction.droppable(stored: versions, floor: floor, frontier: frontiers[key] ?? [], entity: key.entity)
             }
             let delete = try db.cachedStatement(sql: "DELETE FROM changes WHERE corpus_id = ? AND position = ?")
             for position in dropped { try delete.execute(arguments: [corpusID, position]) }
