@@ -53,13 +53,15 @@ CREATE TABLE rebuild_carry (
 -- entity's single frontier version supersedes once that version is below the server's
 -- compaction floor: every active replica has seen it, so no merge will need what it
 -- superseded (the server drops the same). Local positions do not say where a change is on
--- the server, so each complete pull that began with nothing unacknowledged leaves a mark:
--- every change at a local position up to `local_position` (the log when the pull began:
--- pulled, or this replica's and acknowledged) is on the server at a position up to `cursor`
--- (where the pull ended, past this replica's own pushes too).
+-- the server, so each complete pull leaves a mark: every change at a local position up to
+-- `local_position` (the log when the pull ended) is on the server at a position up to
+-- `cursor` (where the pull ended), except this replica's own changes with a seq above
+-- `pushed_seq` (what the server had acknowledged when the pull began: later ones may have
+-- reached it after the pull read its last page, or not at all).
 CREATE TABLE server_marks (
     local_position INTEGER PRIMARY KEY,
-    cursor INTEGER NOT NULL
+    cursor INTEGER NOT NULL,
+    pushed_seq INTEGER NOT NULL
 );
 
 -- Each compaction of this replica's log: when, against which floor, what it dropped and

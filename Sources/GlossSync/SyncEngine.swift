@@ -302,12 +302,10 @@ public final class SyncEngine {
         // cursor and supersedes what it replaces there, so history up to the lowest such
         // cursor is stable (docs/protocol.md, "Who has seen what"). The next pages are
         // fetched before the one before is applied, so they never name it.
-        let nothingToPush = try store.unpushedCount() == 0
-        let recordable = nothingToPush ? known : nil
-        // With nothing to push, every change the log holds now is on the server at or below
-        // where this pull ends (this replica's own included: acknowledged, and the cursor
-        // passes over them): the mark client compaction goes by.
-        let logEnd = nothingToPush ? try store.logEnd() : nil
+        let recordable = try store.unpushedCount() == 0 ? known : nil
+        // What the server had acknowledged before this pull: at its end those changes are at
+        // or below its cursor (which passes over this replica's own), as is everything pulled.
+        let acknowledged = state?.pushedSeq ?? 0
         var page = try fetchPage(after: state?.cursor ?? 0, excluding: own, epoch: recordable, requests: &requests)
         report.requests += requests
         while true {
@@ -341,7 +339,8 @@ public final class SyncEngine {
             report.newConflicts += summary.newConflicts
             options.progress?(report)
             guard let next else {
-                if let logEnd, logEnd > 0 { try store.recordServerMark(localPosition: logEnd, cursor: page.cursor) }
+                // The mark client compaction goes by.
+                try store.recordServerMark(cursor: page.cursor, acknowledgedSeq: acknowledged)
                 return .done
             }
             let fetched = try next.value()

@@ -15,9 +15,8 @@ extension Gloss {
                 dropped. The log stays append-only everywhere else; each compaction is \
                 recorded ('gloss log --compactions').
 
-                A replica that never synced, or has not completed a sync with nothing to push \
-                since the server compacted, has nothing known to be stable: it says so and \
-                keeps everything. 'gloss sync --compact' compacts after each sync (without \
+                A replica that never synced, or has not completed a sync since the server \
+                compacted, has nothing known to be stable: it says so and keeps everything. 'gloss sync --compact' compacts after each sync (without \
                 rewriting the file).
 
                 Example:

@@ -53,9 +53,9 @@ extension GlossDatabase {
     /// `reclaimingSpace`, the file is then rewritten without the freed pages (SQLite's
     /// `VACUUM`, which needs the replica to itself for a moment).
     ///
-    /// Where a change is on the server is known from marks each complete sync leaves that
-    /// began with nothing to push; a replica that never synced, or whose syncs since the
-    /// server compacted always had changes to push, has nothing known to be stable:
+    /// Where a change is on the server is known from marks each complete pull leaves; a
+    /// replica that never synced, or has not completed a pull since the server compacted,
+    /// has nothing known to be stable:
     /// ``CompactionOutcome/nothingStable(_:)`` says so, and nothing is dropped.
     public func compact(reclaimingSpace: Bool = true) throws -> CompactionOutcome {
         let outcome = try write { db -> CompactionOutcome in
@@ -65,12 +65,15 @@ extension GlossDatabase {
             guard remote.floor > 0 else {
                 return .nothingStable("the server has not compacted corpus '\(remote.corpus)' (its floor is 0), or this replica has not synced since")
             }
-            guard let stable = try Int64.fetchOne(
-                db, sql: "SELECT MAX(local_position) FROM server_marks WHERE cursor <= ?", arguments: [remote.floor])
+            guard let mark = try Row.fetchOne(
+                db, sql: "SELECT local_position, pushed_seq FROM server_marks WHERE cursor <= ? ORDER BY local_position DESC LIMIT 1",
+                arguments: [remote.floor])
             else {
                 return .nothingStable(
-                    "no sync of this replica has completed with nothing to push since the server's floor (\(remote.floor)); sync, then compact")
+                    "no sync of this replica has completed since the server compacted through position \(remote.floor); sync, then compact")
             }
+            let stable: Int64 = mark["local_position"]
+            let markedSeq: Int64 = mark["pushed_seq"]
             let before = try Self.fileBytes(db)
             let own = try ReplicaState.load(db).info.id.description
             // The entities whose frontier is one version at or below the stable position.
@@ -81,6 +84,13 @@ extension GlossDatabase {
                     SELECT f.entity AS entity, MAX(f.position) AS shown FROM frontier f
                     GROUP BY f.entity HAVING COUNT(*) = 1 AND MAX(f.position) <= ?
                     """, arguments: [stable])
+            // A version of this replica's own that the server had not acknowledged when the
+            // mark was left is not known to be below the floor.
+            try db.execute(
+                sql: """
+                    DELETE FROM compactable WHERE shown IN (
+                        SELECT c.position FROM compactable s JOIN changes c ON c.position = s.shown WHERE c.replica = ? AND c.seq > ?)
+                    """, arguments: [own, markedSeq])
             let concurrent = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM (SELECT entity FROM frontier GROUP BY entity HAVING COUNT(*) > 1)") ?? 0
             try db.execute(sql: "DROP TRIGGER changes_are_append_only_delete")
@@ -130,20 +140,18 @@ extension GlossDatabase {
         }
     }
 
-    /// Records that every change up to `localPosition` is on the server at or below
-    /// `cursor` (see ``compact(reclaimingSpace:)``); the sync engine calls it at the end of
-    /// a pull that began with nothing to push.
-    public func recordServerMark(localPosition: Int64, cursor: Int64) throws {
+    /// Records that every change the log holds now is on the server at or below `cursor`,
+    /// except this replica's own with a seq above `acknowledgedSeq` (see
+    /// ``compact(reclaimingSpace:)``); the sync engine calls it at the end of each complete
+    /// pull, with what the server had acknowledged when the pull began. Nothing is written
+    /// when the log has not grown since the last mark.
+    public func recordServerMark(cursor: Int64, acknowledgedSeq: UInt64) throws {
         try write { db in
+            guard let end = try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM changes") else { return }
             try db.execute(
-                sql: "INSERT INTO server_marks (local_position, cursor) VALUES (?, ?) ON CONFLICT (local_position) DO NOTHING",
-                arguments: [localPosition, cursor])
+                sql: "INSERT INTO server_marks (local_position, cursor, pushed_seq) VALUES (?, ?, ?) ON CONFLICT (local_position) DO NOTHING",
+                arguments: [end, cursor, Int64(acknowledgedSeq)])
         }
-    }
-
-    /// The local position of the latest change in the log (0 when empty).
-    public func logEnd() throws -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM changes") ?? 0 }
     }
 
     /// Whether this replica's log may lack versions: the server compacted (so others'
