@@ -95,7 +95,10 @@ extension TestClientProtocol {
     /// A push body with what the replica has seen (`after`, `epoch`), or without.
     func push(token: String, replica: ReplicaID, seen: PullPosition?, changes: [Change]) async throws -> Answer {
         var body = "{\"replica\":\"\(replica)\","
-        if let seen { body += "\"after\":\(seen.after),\"epoch\":\"\(seen.epoch)\"," }
+        if let seen {
+            body += "\"after\":\(seen.after),"
+            if let epoch = seen.epoch { body += "\"epoch\":\"\(epoch)\"," }
+        }
         body += "\"changes\":[" + changes.map(\.jsonString).joined(separator: ",") + "]}"
         return try await push(token: token, body: body)
     }
