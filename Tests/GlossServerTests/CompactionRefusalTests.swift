@@ -77,10 +77,16 @@ struct CompactionRefusalTests {
                 try await client.push(
                     token: server.bora, replica: fresh.replica, seen: PullPosition(after: 0, epoch: epoch), changes: [fresh.put(sampleArticle(8))]),
                 stored: 1, duplicates: 0, maxSeq: 1)
+            // One that never pulled has no epoch to name.
+            var newcomer = ReplicaLog()
+            try expectPushed(
+                try await client.push(
+                    token: server.bora, replica: newcomer.replica, seen: PullPosition(after: 0, epoch: nil), changes: [newcomer.put(sampleArticle(10))]),
+                stored: 1, duplicates: 0, maxSeq: 1)
             // A retried batch that stores nothing new is answered as before, whatever it says it has seen.
             try expectPushed(
                 try await client.push(token: server.bora, replica: history.b.replica, seen: nil, changes: [next]), stored: 0, duplicates: 1, maxSeq: 3)
-            #expect(try await server.storage.latestPosition(corpusID: id) == 17)
+            #expect(try await server.storage.latestPosition(corpusID: id) == 18)
             #expect(try await server.storage.check() == [])
         }
     }
