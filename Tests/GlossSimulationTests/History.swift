@@ -22,13 +22,17 @@ final class History {
     private var annotationIndex: [String: Int] = [:]
     /// The highest seq of each replica the server acknowledged to it.
     private(set) var acknowledged: [ReplicaID: UInt64] = [:]
-    /// Changes a server compaction dropped (superseded below the horizon).
-    private(set) var compacted: Set<Dot> = []
+    /// Changes a server compaction dropped (superseded below the horizon), kept here so the
+    /// final checks can still see who wrote what.
+    private(set) var compactedChanges: [Dot: Change] = [:]
+    var compacted: Set<Dot> { Set(compactedChanges.keys) }
     /// Replica ids given up by a rebuild, with the highest seq acknowledged under them: their
     /// later changes were made again under the new id, not sent.
     private(set) var rebuilt: [ReplicaID: UInt64] = [:]
 
-    func compacted(_ dots: some Sequence<Dot>) { compacted.formUnion(dots) }
+    func compacted(_ changes: some Sequence<Change>) {
+        for change in changes { compactedChanges[change.dot] = change }
+    }
 
     func rebuilt(_ replica: ReplicaID) { rebuilt[replica] = acknowledged[replica] ?? 0 }
 

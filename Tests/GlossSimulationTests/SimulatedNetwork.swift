@@ -39,11 +39,18 @@ struct FaultCounts: Sendable, CustomStringConvertible {
     var snapshotsDamaged = 0
     /// First syncs that adopted a snapshot holding changes (not faults: what the faults hit).
     var snapshotsAdopted = 0
+    /// With compaction (not faults either): changes the server's compactions dropped, the
+    /// replicas' own compactions dropped, and rebuilds of replicas refused behind the floor.
+    var serverDropped = 0
+    var replicaDropped = 0
+    var rebuilds = 0
 
     var description: String {
         "requests \(requests), dropped before \(dropBefore), dropped after commit \(dropAfter), duplicated \(duplicate), "
             + "5xx \(serverError), held \(held), replayed late \(replayed), server crashes \(serverCrashes), client crashes \(clientCrashes), "
             + "snapshot downloads cut \(snapshotsCut), damaged \(snapshotsDamaged); snapshots adopted \(snapshotsAdopted)"
+            + (serverDropped + replicaDropped + rebuilds > 0
+                ? "; compaction dropped \(serverDropped) on the server, \(replicaDropped) on replicas; rebuilds \(rebuilds)" : "")
     }
 
     mutating func add(_ other: FaultCounts) {
@@ -59,6 +66,9 @@ struct FaultCounts: Sendable, CustomStringConvertible {
         snapshotsCut += other.snapshotsCut
         snapshotsDamaged += other.snapshotsDamaged
         snapshotsAdopted += other.snapshotsAdopted
+        serverDropped += other.serverDropped
+        replicaDropped += other.replicaDropped
+        rebuilds += other.rebuilds
     }
 }
 

@@ -13,6 +13,9 @@ struct SimulationConfig: Sendable {
     /// Operations before the final fault-free syncs; `nil`: drawn from the seed (8–30).
     var operations: Int?
     var rates = FaultRates()
+    /// Whether the workload also compacts the server and replicas and retires replicas
+    /// (issue 17): replicas then come back from behind the floor and rebuild themselves.
+    var compaction = false
     /// Where temporary data goes (`/dev/shm` when there is one).
     var root: String = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
 }
@@ -96,7 +99,8 @@ final class Simulation {
         let users = ["ayse", "bora", "cem"]
         server = try SimulatedServer(storage: storage, bookkeeping: bookkeeping, users: users)
         network = SimulatedNetwork(client: client, server: server, random: networkRandom, rates: config.rates)
-        operations = config.operations ?? setup.int(8...30)
+        // Runs with compaction are longer: history must grow stable before it can be dropped.
+        operations = config.operations ?? setup.int(8...30) * (config.compaction ? 3 : 1)
         for index in 0..<replicaCount {
             let user = users[index % users.count]
             let id = ReplicaID(high: setup.next(), low: setup.next())

@@ -7,7 +7,9 @@ import Testing
 /// Environment: `GLOSS_SIM_SEEDS` (how many, default 1,000), `GLOSS_SIM_FIRST` (first seed,
 /// default 1), `GLOSS_SIM_SEED` (replay one seed, printing its trace), `GLOSS_SIM_OPS`
 /// (operations per seed instead of the seed's own count), `GLOSS_SIM_JOBS` (seeds run at
-/// once, default 2). `scripts/simulate` sets them.
+/// once, default 2), `GLOSS_SIM_COMPACTION_SEEDS` (how many seeds also run with compaction,
+/// default 300), `GLOSS_SIM_COMPACTION=1` (with `GLOSS_SIM_SEED`: replay a compaction run).
+/// `scripts/simulate` sets them.
 @Suite("Deterministic simulation")
 struct SimulationTests {
     static let environment = ProcessInfo.processInfo.environment
@@ -16,16 +18,32 @@ struct SimulationTests {
 
     @Test("seeds converge and keep every invariant under faults")
     func seeds() async throws {
+        try await Self.runSeeds(count: Self.number("GLOSS_SIM_SEEDS") ?? 1_000, compaction: Self.number("GLOSS_SIM_COMPACTION") == 1)
+    }
+
+    /// The same with compaction: the server compacts below its horizon, replicas compact
+    /// their logs and are retired, and come back from behind the floor (issue 17).
+    @Test("seeds with compaction, retired replicas and rebuilds converge and keep every invariant")
+    func compactionSeeds() async throws {
+        guard Self.number("GLOSS_SIM_SEED") == nil else { return }
+        try await Self.runSeeds(count: Self.number("GLOSS_SIM_COMPACTION_SEEDS") ?? 300, compaction: true)
+    }
+
+    static func runSeeds(count: UInt64, compaction: Bool) async throws {
+        func config(_ seed: UInt64, _ operations: Int?) -> SimulationConfig {
+            var config = SimulationConfig(seed: seed, operations: operations)
+            config.compaction = compaction
+            return config
+        }
         let operations = Self.number("GLOSS_SIM_OPS").map(Int.init)
         if let seed = Self.number("GLOSS_SIM_SEED") {
-            let result = await Simulation.run(SimulationConfig(seed: seed, operations: operations))
+            let result = await Simulation.run(config(seed, operations))
             print(result.trace.joined(separator: "\n"))
             print("seed \(seed): \(result.counts)")
-            if !result.passed { Issue.record(Comment(rawValue: await Self.report(result, operations: operations))) }
+            if !result.passed { Issue.record(Comment(rawValue: await Self.report(result, operations: operations, compaction: compaction))) }
             return
         }
         let first = Self.number("GLOSS_SIM_FIRST") ?? 1
-        let count = Self.number("GLOSS_SIM_SEEDS") ?? 1_000
         let jobs = Int(Self.number("GLOSS_SIM_JOBS") ?? 2)
         let start = Date()
         var totals = FaultCounts()
@@ -37,7 +55,7 @@ struct SimulationTests {
             let end = first + count
             for _ in 0..<jobs where next < end {
                 let seed = next
-                group.addTask { await Simulation.run(SimulationConfig(seed: seed, operations: operations)) }
+                group.addTask { await Simulation.run(config(seed, operations)) }
                 next += 1
             }
             while let result = await group.next() {
@@ -47,24 +65,24 @@ struct SimulationTests {
                 if !result.passed { failed.append(result) }
                 if next < end {
                     let seed = next
-                    group.addTask { await Simulation.run(SimulationConfig(seed: seed, operations: operations)) }
+                    group.addTask { await Simulation.run(config(seed, operations)) }
                     next += 1
                 }
             }
         }
         let seconds = Date().timeIntervalSince(start)
         print(
-            "simulation: seeds \(first)…\(first + count - 1), \(operationsRun) operations, \(failed.count) failed, "
+            "simulation\(compaction ? " with compaction" : ""): seeds \(first)…\(first + count - 1), \(operationsRun) operations, \(failed.count) failed, "
                 + String(format: "%.1f s", seconds) + "; faults: \(totals)")
         print(String(format: "simulation time by phase (summed over jobs): setup %.1f s, workload %.1f s, final syncs %.1f s, invariants %.1f s", phases[0], phases[1], phases[2], phases[3]))
-        let known = failed.filter { Self.knownIssues[$0.seed] != nil && operations == nil }
+        let known = failed.filter { Self.knownIssues[$0.seed] != nil && operations == nil && !compaction }
         failed.removeAll { result in known.contains { $0.seed == result.seed } }
         for result in known {
             let report = await Self.report(result, operations: operations)
             withKnownIssue(Comment(rawValue: Self.knownIssues[result.seed]!)) { Issue.record(Comment(rawValue: report)) }
         }
         for result in failed.sorted(by: { $0.seed < $1.seed }).prefix(3) {
-            Issue.record(Comment(rawValue: await Self.report(result, operations: operations)))
+            Issue.record(Comment(rawValue: await Self.report(result, operations: operations, compaction: compaction)))
         }
         if failed.count > 3 { Issue.record("… and \(failed.count - 3) more failing seeds: \(failed.map(\.seed).sorted())") }
     }
@@ -104,11 +122,13 @@ struct SimulationTests {
     }
 
     /// The failure, how to replay it exactly, and the shortest workload of the same seed that fails.
-    static func report(_ result: SimulationResult, operations: Int?) async -> String {
+    static func report(_ result: SimulationResult, operations: Int?, compaction: Bool = false) async -> String {
         var shortest = result.operations
         if operations == nil || operations! > 1 {
             for length in 1..<result.operations {
-                if !(await Simulation.run(SimulationConfig(seed: result.seed, operations: length))).passed {
+                var config = SimulationConfig(seed: result.seed, operations: length)
+                config.compaction = compaction
+                if !(await Simulation.run(config)).passed {
                     shortest = length
                     break
                 }
@@ -117,8 +137,8 @@ struct SimulationTests {
         return """
             simulation seed \(result.seed) failed (\(result.replicas) replicas, \(result.operations) operations):
               \(result.failures.prefix(5).joined(separator: "\n  "))
-            replay:  scripts/simulate --seed \(result.seed)
-                     (or GLOSS_SIM_SEED=\(result.seed) swift test --filter GlossSimulationTests)
+            replay:  \(compaction ? "GLOSS_SIM_COMPACTION=1 " : "")scripts/simulate --seed \(result.seed)
+                     (or \(compaction ? "GLOSS_SIM_COMPACTION=1 " : "")GLOSS_SIM_SEED=\(result.seed) swift test --filter GlossSimulationTests)
             shrunk:  scripts/simulate --seed \(result.seed) --ops \(shortest)   (shortest failing workload: \(shortest) operations)
             trace (last 25 lines):
               \(result.trace.suffix(25).joined(separator: "\n  "))

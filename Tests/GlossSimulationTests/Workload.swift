@@ -7,9 +7,23 @@ import GlossSync
 enum Operation: CaseIterable {
     case annotate, editNote, editLabel, editColor, addTag, removeTag, editArticle, deleteAnnotation, deleteArticle
     case resolve, importSeed, importExport, sync, crashReplica, crashServer, clockJump, correctArticle, newDevice
+    // Drawn only in runs with compaction (the weights of the others, and so every seed's
+    // run without compaction, stay as they were).
+    case compactServer, compactReplica, retireReplica, settle
 
-    var weight: Int {
+    func weight(compaction: Bool) -> Int {
         switch self {
+        case .compactServer: return compaction ? 5 : 0
+        case .settle: return compaction ? 4 : 0
+        case .compactReplica: return compaction ? 3 : 0
+        case .retireReplica: return compaction ? 2 : 0
+        default: return weight
+        }
+    }
+
+    private var weight: Int {
+        switch self {
+        case .compactServer, .compactReplica, .retireReplica, .settle: return 0
         case .annotate: return 22
         case .editNote: return 12
         case .editLabel: return 6
@@ -37,7 +51,7 @@ extension Simulation {
     func step(_ number: Int) {
         world.now += Int64(random.int(0...1_500))
         let replica = random.pick(replicas)
-        let operation = Operation.allCases[random.weighted(Operation.allCases.map(\.weight))]
+        let operation = Operation.allCases[random.weighted(Operation.allCases.map { $0.weight(compaction: config.compaction) })]
         let prefix = "#\(number) r\(replica.index)"
         switch operation {
         case .annotate:
@@ -135,6 +149,16 @@ extension Simulation {
             } catch {
                 fail("\(prefix) the server cannot reopen: \(error)")
             }
+        case .compactServer:
+            compactServer(prefix: prefix)
+        case .compactReplica:
+            compactReplica(replica, prefix: prefix)
+        case .retireReplica:
+            retire(replica, prefix: prefix)
+        case .settle:
+            // Every replica syncs, so the server records what each has seen and the horizon
+            // can rise (through the faulty network: some of these syncs fail).
+            for other in replicas { sync(other, prefix: "\(prefix) settle r\(other.index)") }
         case .clockJump:
             replica.clock.skew = Int64(random.int(-3 * 3_600_000...3 * 3_600_000))
             trace("\(prefix) clock skew \(replica.clock.skew) ms")
@@ -276,6 +300,7 @@ extension Simulation {
         do {
             if let old = try replica.refreshIdentity() {
                 history.rebuilt(old)
+                network.counts.rebuilds += 1
                 trace("\(prefix) r\(replica.index) rebuilt: \(old) is now \(replica.id)")
             }
         } catch {

@@ -130,7 +130,7 @@ public enum SnapshotMaker {
         guard after == target.position else {
             throw StorageError.corruptRecord("corpus \(corpus): changes up to position \(target.position) were read, but they end at \(after)")
         }
-        let file = try await offload { try builder.finish(into: output) }
+        let file = try await offload { try builder.finish(into: output, floor: min(target.floor, target.position)) }
         let record = try await storage.saveSnapshot(corpusID: target.corpusID, file: file)
         let outcome = Outcome(
             snapshot: record, built: record.sha256 == file.sha256 && record.position == file.position, incremental: incremental,

@@ -32,10 +32,10 @@ extension PostgresStorage {
     }
 
     public func snapshotTarget(corpus: String) async throws -> SnapshotTarget? {
-        for try await (id, position, epoch) in try await client.query(
-            "SELECT id, last_position, epoch FROM corpora WHERE name = \(corpus)", logger: logger
-        ).decode((Int64, Int64, String).self) {
-            return SnapshotTarget(corpusID: id, corpus: corpus, position: position, epoch: epoch)
+        for try await (id, position, epoch, floor) in try await client.query(
+            "SELECT id, last_position, epoch, floor FROM corpora WHERE name = \(corpus)", logger: logger
+        ).decode((Int64, Int64, String, Int64).self) {
+            return SnapshotTarget(corpusID: id, corpus: corpus, position: position, epoch: epoch, floor: floor)
         }
         return nil
     }

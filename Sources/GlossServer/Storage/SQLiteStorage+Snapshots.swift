@@ -30,8 +30,8 @@ extension SQLiteStorage {
 
     public func snapshotTarget(corpus: String) async throws -> SnapshotTarget? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, last_position, epoch FROM corpora WHERE name = ?", arguments: [corpus]).map { row in
-                SnapshotTarget(corpusID: row["id"], corpus: corpus, position: row["last_position"], epoch: row["epoch"])
+            try Row.fetchOne(db, sql: "SELECT id, last_position, epoch, floor FROM corpora WHERE name = ?", arguments: [corpus]).map { row in
+                SnapshotTarget(corpusID: row["id"], corpus: corpus, position: row["last_position"], epoch: row["epoch"], floor: row["floor"])
             }
         }
     }

@@ -349,6 +349,9 @@ public struct SnapshotTarget: Sendable, Hashable {
     public let corpus: String
     public let position: Int64
     public let epoch: String
+    /// The corpus's compaction floor: the snapshot says it, so that a replica started from it
+    /// knows its log may lack superseded versions (`gloss doctor`) before its first page.
+    public var floor: Int64 = 0
 }
 
 /// A stored change's position and wire JSON.

@@ -188,9 +188,12 @@ public final class SnapshotBuilder: @unchecked Sendable {
     /// work file made with `VACUUM INTO`, mode 0600, without a WAL; then hashes it (read in
     /// chunks) and removes the work file.
     /// - Returns: the file with its position, counts, size and SHA-256.
-    public func finish(into path: String) throws -> SnapshotFile {
+    /// - Parameter floor: the corpus's compaction floor, written into the file's `remote` row
+    ///   (a replica that adopts the file keeps it: its log may lack superseded versions).
+    public func finish(into path: String, floor: Int64 = 0) throws -> SnapshotFile {
         guard let database else { throw StoreError.databaseFailed(reason: "the snapshot build is finished") }
         defer { discard() }
+        try database.write { db in try db.execute(sql: "UPDATE remote SET floor = MAX(floor, ?)", arguments: [floor]) }
         let changes = try database.read { db in try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0 }
         let position = try database.remote()?.cursor ?? self.position
         // SQLite writes into an empty file it finds there, keeping its mode: 0600 from the start.

@@ -150,7 +150,7 @@ struct UntrustedSnapshot {
     static func checkClaims(_ db: Database, claim: SnapshotClaim) throws {
         guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM replica") == 1,
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM remote") == 1,
-            let remote = try Row.fetchOne(db, sql: "SELECT corpus, epoch, cursor, pushed_seq, token FROM remote")
+            let remote = try Row.fetchOne(db, sql: "SELECT corpus, epoch, cursor, pushed_seq, token, floor, basis_cursor FROM remote")
         else { throw StoreError.snapshotRefused(.claimMismatch("it has no single replica and remote")) }
         let corpus: String = remote["corpus"]
         guard corpus == claim.corpus else {
@@ -164,8 +164,12 @@ struct UntrustedSnapshot {
         guard cursor == claim.position else {
             throw StoreError.snapshotRefused(.claimMismatch("it was built at position \(cursor), not \(claim.position)"))
         }
-        guard remote["pushed_seq"] as Int64 == 0, (remote["token"] as String).isEmpty else {
+        guard remote["pushed_seq"] as Int64 == 0, (remote["token"] as String).isEmpty, remote["basis_cursor"] as Int64? == nil else {
             throw StoreError.snapshotRefused(.claimMismatch("it holds a token or a pushed mark"))
+        }
+        let floor: Int64 = remote["floor"]
+        guard (0...cursor).contains(floor) else {
+            throw StoreError.snapshotRefused(.claimMismatch("its compaction floor \(floor) is not between 0 and its position \(cursor)"))
         }
     }
 
