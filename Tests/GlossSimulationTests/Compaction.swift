@@ -10,6 +10,7 @@ extension Simulation {
     /// replicas that have not compacted. Replicas behind the floor it sets are refused from
     /// then on and rebuild themselves.
     func compactServer(prefix: String) {
+        // A debugging aid: does a failing compaction run fail without its compactions too?
         if ProcessInfo.processInfo.environment["GLOSS_SIM_NOCOMPACT"] != nil { return trace("\(prefix) (compaction skipped)") }
         let (storage, bookkeeping) = (server.storage, server.bookkeeping)
         do {

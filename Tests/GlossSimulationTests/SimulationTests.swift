@@ -75,11 +75,12 @@ struct SimulationTests {
             "simulation\(compaction ? " with compaction" : ""): seeds \(first)…\(first + count - 1), \(operationsRun) operations, \(failed.count) failed, "
                 + String(format: "%.1f s", seconds) + "; faults: \(totals)")
         print(String(format: "simulation time by phase (summed over jobs): setup %.1f s, workload %.1f s, final syncs %.1f s, invariants %.1f s", phases[0], phases[1], phases[2], phases[3]))
-        let known = failed.filter { Self.knownIssues[$0.seed] != nil && operations == nil && !compaction }
+        let issues = compaction ? Self.knownCompactionIssues : Self.knownIssues
+        let known = failed.filter { issues[$0.seed] != nil && operations == nil }
         failed.removeAll { result in known.contains { $0.seed == result.seed } }
         for result in known {
             let report = await Self.report(result, operations: operations)
-            withKnownIssue(Comment(rawValue: Self.knownIssues[result.seed]!)) { Issue.record(Comment(rawValue: report)) }
+            withKnownIssue(Comment(rawValue: issues[result.seed]!)) { Issue.record(Comment(rawValue: report)) }
         }
         for result in failed.sorted(by: { $0.seed < $1.seed }).prefix(3) {
             Issue.record(Comment(rawValue: await Self.report(result, operations: operations, compaction: compaction)))
@@ -102,6 +103,18 @@ struct SimulationTests {
     /// run still shows them), so that everything else the seeds check keeps failing loudly.
     /// None at present.
     static let knownIssues: [UInt64: String] = [:]
+
+    /// The same for runs with compaction. Both fail alike with the compactions skipped
+    /// (`GLOSS_SIM_NOCOMPACT=1`): the longer runs reach histories of concurrent article
+    /// corrections the runs without compaction do not, and the text oracle (or the text
+    /// merge) is at fault there, not compaction. Outside the suite's 300 seeds.
+    /// - 304: a correction (6TEDHCH7…:7) is reported lost from the merged text, no conflict shown.
+    /// - 347: a text conflict candidate is a merged text that a tag edit carried (r0 merged two
+    ///   corrections locally, then edited tags); the oracle counts only values a change set.
+    static let knownCompactionIssues: [UInt64: String] = [
+        304: "a correction is lost from a merged article text without a conflict (also without compaction)",
+        347: "a text conflict candidate is a locally merged text carried by a tag edit (also without compaction)",
+    ]
 
     @Test("regression seeds", arguments: regressions.indices)
     func regression(_ index: Int) async {
