@@ -553,8 +553,12 @@ def add_rows(bench, plan, r):
         secs(replay_before.seconds), baseline=base, ratio=ratio(replay_before.seconds, bare),
         note=f"median of {DEVICES} new replicas (init + remote set, then `gloss sync --no-snapshot`); client peak RSS "
              f"{mib(replay_before.maxrss_kib)}",
-        bound=f"client CPU {cpu_share(replay_before.cpu, replay_before.seconds)} of wall: applying every version of "
-              "every annotation (log, entities, frontier, rows, FTS5), each one placed on the article again"))
+        bound=f"client CPU {cpu_share(replay_before.cpu, replay_before.seconds)} of wall: every version of every "
+              "annotation applied (log append, frontier, the annotation's row, search entry and placement replaced); "
+              "perf of one such replay: about half of the CPU in SQLite statements, and half of that in "
+              "sqlite3VtabSavepoint: once a page's transaction has written the FTS5 search table, every later "
+              "statement that opens a statement savepoint (an annotation row's insert, a log append) makes FTS5 "
+              "flush its pending terms into a new segment; the other thread parses and checks pages (~14%)"))
     baseline, ratios = against(replay_after.seconds, replay_before.seconds)
     bench.report.add(Row(
         "(m)", f"first sync of a new replica by replaying the log (--no-snapshot), after compaction: "
@@ -562,7 +566,7 @@ def add_rows(bench, plan, r):
         secs(replay_after.seconds), baseline=baseline, ratio=ratios,
         note=f"median of {DEVICES}; each shows exactly what a replica that replayed the whole log shows (same JSONL "
              f"export); client peak RSS {mib(replay_after.maxrss_kib)}",
-        bound="process start-up, then two pages of last versions"))
+        bound="process start-up and two pages (≤1,000 changes each) of last versions and tombstones"))
     replica_before, replayed_after = r["replica_before"], r["replica_replayed_after"]
     bench.report.add(Row(
         "(m)", "replica file after a first sync by replay, before → after compaction",
@@ -579,7 +583,8 @@ def add_rows(bench, plan, r):
         note=f"snapshot {mib(kib(snapshot_before.json()['bytes']))}; process peak RSS "
              f"{mib(snapshot_before.maxrss_kib)}",
         bound=f"CPU {cpu_share(snapshot_before.cpu, snapshot_before.seconds)} of wall: the client's own pull code "
-              "applying every stored change into a new replica file, then VACUUM INTO"))
+              "applying every stored change into a new replica file (as the replay above, FTS5 flushes included), "
+              "then VACUUM INTO"))
     bench.report.add(Row(
         "(m)", f"first sync of a new replica from the snapshot, before compaction: {total:,} changes",
         secs(from_before.seconds), baseline=base, ratio=ratio(from_before.seconds, bare),
