@@ -23,6 +23,12 @@ Workloads (see BENCHMARKS.md for the figures and what bounds each):
   (j) live delivery: from a push's acknowledgement to a waiting long poll's page, p50/p99, on 1 server
       (SQLite) and 2 servers (PostgreSQL: the puller on one, the pusher on the other)
   (k) idle cost of 1,000 open long polls: the server's CPU seconds and RSS while it holds them
+  (l) a new device: the first sync from the server's snapshot and by replay, import, the replica's
+      size and every process's peak RSS, against a bare SQLite insert of the same records
+  (m) compaction: three writers make 1,000 annotations on one article, edit each 50 times and delete
+      20%; the server's and a replica's changes and file sizes before and after `gloss-server
+      compact` and `gloss compact`, their times, and new replicas' first syncs (by replay and from
+      a snapshot) and snapshot builds before and after, against a bare insert of the same changes
 
 Every count is checked (the run exits 1 when one is wrong, or a command fails). --smoke
 runs every workload with tiny sizes, checks only counts and writes no BENCHMARKS.md.
@@ -39,13 +45,13 @@ may CREATE DATABASE); without either they are skipped with a note.
 # The package, one module per job (the docstring above is also `scripts/bench --help`):
 #   main          the command line: options, sizes, the run, console table, BENCHMARKS.md, exit codes
 #   runner        which workloads run, their shared state, one workload failing leaves the others
-#   workloads/    one module per lettered workload, a_import … k_idle_polls ((b) measures (c) and (d))
+#   workloads/    one module per lettered workload, a_import … m_compaction ((b) measures (c) and (d))
 #   baseline      the raw SQLite baseline of (a)
 #   markdown      BENCHMARKS.md, written whole or, with --only, merged into the earlier one
 #   report        rows, failed checks, the progress log, the console table
 #   figures       units, ratios, percentiles and targets
 #   measure       measured commands (wall time, CPU, peak RSS), preparation commands, parallel runs
-#   longpoll      raw HTTP pushes and long polls for (j) and (k), and the parked-poll gauge
+#   longpoll      raw HTTP pushes and long polls for (j) and (k), connections for (m), and the parked-poll gauge
 #   client, servers, postgres, metrics, corpora, sizes, build, paths   what their names say
 # Process helpers (gloss-server on a free port, admin commands, SIGTERM, stopping every child)
 # are scripts/glossproc's.

@@ -26,9 +26,9 @@ def git_commit():
 
 
 def needed_executables(letters):
-    """The executables the workloads use: gloss and gloss-server for (a)-(h) and (l), gloss-server alone for (j) and
-    (k) (raw HTTP), anchoring-eval for (i)."""
-    client = bool(letters & set("abcdefghl"))
+    """The executables the workloads use: gloss and gloss-server for (a)-(h), (l) and (m), gloss-server alone for (j)
+    and (k) (raw HTTP), anchoring-eval for (i)."""
+    client = bool(letters & set("abcdefghlm"))
     return (["gloss"] if client else []) + (["gloss-server"] if client or letters & set("jk") else []) \
         + (["anchoring-eval"] if "i" in letters else [])
 

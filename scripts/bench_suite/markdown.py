@@ -230,4 +230,15 @@ METHOD = [
     "words' span), deleted (every word removed: must be orphaned); wrong words = placed on less than half of the "
     "expected span (or less than half of the placement on it), or placed at all when deleted. The time is measured "
     "inside the process, so no process start-up or JSON is in it; examples/anchoring-eval/README.md has the details.",
+    "Workload (m) pushes its changes from Python (three writer replica ids, raw HTTP, canonical changes made as the "
+    "client makes them) to one gloss-server on embedded SQLite started with --compact-every never, so that only "
+    "`gloss-server compact` compacts; every other step runs the real gloss and gloss-server commands. Its bare "
+    "insert is bare_insert.py's, of the same changes as (dot, change JSON) rows. Checked: every push stored its "
+    "batch; the server's change count, latest position and floor (`corpus list --json`) before and after; the "
+    "horizon reached the latest position with every replica active (`replicas list --json`); the compaction's "
+    "report (dropped, stored before and after, floor, snapshot deleted); every new replica's pulled and held "
+    "counts, whether it used the snapshot, and that it shows exactly the article and the live annotations with "
+    "their last notes, exporting the same JSONL as the replica that replayed the whole log; `gloss compact`'s "
+    "dropped count and the replica's counts before and after; `gloss doctor` on that replica and `gloss-server "
+    "check` on the stopped server's store.",
 ]

@@ -24,10 +24,11 @@ from bench_suite.workloads import (
     j_live_delivery,
     k_idle_polls,
     l_new_device,
+    m_compaction,
 )
 from glossproc.processes import ProcessError
 
-WORKLOADS = "abcdefghijkl"
+WORKLOADS = "abcdefghijklm"
 # What each workload needs run with it: (b)-(d) and (f) use (a)'s imported replica and raw insert.
 NEEDS = {"b": "a", "c": "ab", "d": "ab", "f": "a"}
 
@@ -94,6 +95,8 @@ class Bench:
             self.workload("(k)", lambda: k_idle_polls.idle_polls_workload(self))
         if "l" in ran:
             self.workload("(l)", lambda: l_new_device.new_device_workload(self))
+        if "m" in ran:
+            self.workload("(m)", lambda: m_compaction.compaction_workload(self))
 
 
 def workloads_to_run(only):

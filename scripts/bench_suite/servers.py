@@ -19,11 +19,11 @@ class Server:
     """One gloss-server of a workload: admin commands on the bench corpus, and its `serve`
     process (stdout and stderr in NAME.out and NAME.err of the temporary folder)."""
 
-    def __init__(self, bin_dir, storage, log_dir, name):
+    def __init__(self, bin_dir, storage, log_dir, name, extra_args=()):
         executable = os.path.join(bin_dir, "gloss-server")
         self.admin = ServerAdmin(executable, storage)
         self.process = ServerProcess(executable, storage, os.path.join(log_dir, f"{name}.out"),
-                                     os.path.join(log_dir, f"{name}.err"), extra_args=SERVE_ARGS)
+                                     os.path.join(log_dir, f"{name}.err"), extra_args=(*SERVE_ARGS, *extra_args))
         self.stopped = False
 
     @property
@@ -75,11 +75,12 @@ class Server:
 
 
 class ServerSet:
-    """Starts servers on one storage and stops them all when the block ends."""
+    """Starts servers on one storage and stops them all when the block ends; `extra_args` go
+    to each `serve` after SERVE_ARGS."""
 
-    def __init__(self, bench, storage, count, name):
+    def __init__(self, bench, storage, count, name, extra_args=()):
         self.bench = bench
-        self.servers = [Server(bench.bin_dir, storage, bench.tmp, f"{name}-{i}") for i in range(count)]
+        self.servers = [Server(bench.bin_dir, storage, bench.tmp, f"{name}-{i}", extra_args) for i in range(count)]
 
     def __enter__(self):
         try:

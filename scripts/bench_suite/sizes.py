@@ -18,6 +18,8 @@ class Sizes:
     live_rounds: int         # (j) pushes each delivered to a waiting poll, per configuration
     idle_polls: int          # (k) long polls held open at once
     idle_hold_seconds: int   # (k) how long they are held (and the server idle before them)
+    compaction_annotations: int   # (m) annotations on the one article
+    compaction_edits: int         # (m) edits of each annotation (then a fifth of them deleted)
 
     @property
     def changes(self):
@@ -45,7 +47,9 @@ class Sizes:
 
 FULL = Sizes(articles=1000, annotations=100_000, clients=16, client_changes=5000,
              search_articles=10_000, search_queries=200, annotate_runs=20, noop_runs=5,
-             live_rounds=200, idle_polls=1000, idle_hold_seconds=10)
+             live_rounds=200, idle_polls=1000, idle_hold_seconds=10,
+             compaction_annotations=1000, compaction_edits=50)
 SMOKE = Sizes(articles=20, annotations=500, clients=2, client_changes=100,
               search_articles=100, search_queries=20, annotate_runs=3, noop_runs=2,
-              live_rounds=5, idle_polls=20, idle_hold_seconds=1)
+              live_rounds=5, idle_polls=20, idle_hold_seconds=1,
+              compaction_annotations=20, compaction_edits=5)
