@@ -34,11 +34,11 @@ extension PostgresStorage: CompactionSteps {
                 "UPDATE corpora SET floor = GREATEST(floor, \(floor)) WHERE id = \(corpusID) RETURNING floor", logger: logger
             ).decode(Int64.self) { raised = value }
             guard let raised else { throw StorageError.unknownCorpus(String(corpusID)) }
-            // A replica adopting a snapshot below the floor would be behind it at once (chunks
-            // cascade). An upload in progress is left alone: it is refused when it completes.
+            // A replica adopting a snapshot below the floor would be behind it at once, and one at
+            // the floor holds the versions about to be dropped (chunks cascade). An upload in progress is left alone: it is refused when it completes.
             var deleted = false
             for try await _ in try await connection.query(
-                "DELETE FROM snapshots WHERE corpus_id = \(corpusID) AND complete AND position < \(raised) RETURNING id", logger: logger
+                "DELETE FROM snapshots WHERE corpus_id = \(corpusID) AND complete AND position <= \(raised) RETURNING id", logger: logger
             ).decode(Int64.self) { deleted = true }
             return (raised, deleted)
         }

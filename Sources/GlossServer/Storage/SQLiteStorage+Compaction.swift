@@ -32,9 +32,10 @@ extension SQLiteStorage: CompactionSteps {
             guard let raised = try Int64.fetchOne(db, sql: "SELECT floor FROM corpora WHERE id = ?", arguments: [corpusID]) else {
                 throw StorageError.unknownCorpus(String(corpusID))
             }
-            // A replica adopting a snapshot below the floor would be behind it at once.
+            // A replica adopting a snapshot below the floor would be behind it at once; one at
+            // the floor holds the versions about to be dropped (the next build leaves them out).
             let file = try String.fetchOne(
-                db, sql: "SELECT file FROM snapshots WHERE corpus_id = ? AND position < ?", arguments: [corpusID, raised])
+                db, sql: "SELECT file FROM snapshots WHERE corpus_id = ? AND position <= ?", arguments: [corpusID, raised])
             if file != nil { try db.execute(sql: "DELETE FROM snapshots WHERE corpus_id = ?", arguments: [corpusID]) }
             return (raised, file)
         }
