@@ -64,6 +64,70 @@ struct CompactionSyncTests {
         }
     }
 
+    /// `gloss compact` killed with SIGKILL at several points of its run (in its transaction,
+    /// in its VACUUM) leaves a replica that passes `gloss doctor` and shows what it showed,
+    /// compacted wholly or not at all; the next `gloss compact` finishes the job.
+    @Test func aReplicaCompactionKilledHalfWayLeavesAConsistentReplica() async throws {
+        try await withSyncServer(on: .sqlite) { server, directory in
+            let http = CorpusHTTP(server: server, token: try await server.token(user: "ayse"))
+            var log = ChangeMaker()
+            let history = log.history(annotations: 2_000, versions: 5)
+            for start in stride(from: 0, to: history.count, by: 1_000) {
+                try await http.push(log.replica, Array(history[start..<min(start + 1_000, history.count)]))
+            }
+            let total = history.count
+            let c = try await Store.replica("cem", user: "cem", server: server, in: directory)
+            try await c.ok(["sync", "--no-snapshot"])
+            try await c.sync()
+            try await http.sawPulled(log.replica, upTo: Int64(total), epoch: try await http.epoch())
+            _ = try await Self.compactOnce(server)
+            // The replica learns the floor and where its log stands on the server.
+            try await c.sync()
+            let shown = try await c.export("jsonl")
+            #expect(try await c.status()["changes"] as? Int == total)
+
+            // How long a whole compaction takes, on a copy.
+            let probe = Store(path: directory.path("probe.gloss"))
+            try Self.copyReplica(from: c.path, to: probe.path)
+            let started = Date()
+            let whole = try await probe.object(["compact"])
+            let seconds = Date().timeIntervalSince(started)
+            let compacted = 1 + 2 * 2_000  // the article, and each annotation's first and last version
+            #expect(whole["compacted"] as? Bool == true, "\(whole)")
+            #expect(try await probe.status()["changes"] as? Int == compacted)
+
+            for (attempt, fraction) in [0.15, 0.4, 0.65, 0.9].enumerated() {
+                let copy = Store(path: directory.path("killed-\(attempt).gloss"))
+                try Self.copyReplica(from: c.path, to: copy.path)
+                let process = Process()
+                process.executableURL = Gloss.binary
+                process.arguments = ["compact", "--store", copy.path]
+                process.environment = Gloss.environment()
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                try await Task.sleep(for: .milliseconds(Int(seconds * fraction * 1_000)))
+                kill(process.processIdentifier, SIGKILL)
+                try await SyncServer.waitForExit(process, timeout: 10)
+                try await copy.expectDoctorPasses()
+                #expect(try await copy.export("jsonl") == shown, "killed at \(fraction) of its run")
+                let left = try await copy.status()["changes"] as? Int
+                #expect(left == total || left == compacted, "all or nothing, killed at \(fraction): \(left.map(String.init) ?? "?") changes")
+                let finished = try await copy.object(["compact"])
+                #expect(finished["compacted"] as? Bool == true, "\(finished)")
+                #expect(try await copy.status()["changes"] as? Int == compacted)
+                try await copy.expectDoctorPasses()
+            }
+        }
+    }
+
+    /// Copies a replica that no process has open (its file and write-ahead log).
+    static func copyReplica(from source: String, to target: String) throws {
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: source + suffix) {
+            try FileManager.default.copyItem(atPath: source + suffix, toPath: target + suffix)
+        }
+    }
+
     /// `gloss-server compact --corpus NAME --json`, once the horizon has reached the latest
     /// position (sightings are written every second).
     static func compactOnce(_ server: SyncServer) async throws -> [String: Any] {

@@ -601,7 +601,7 @@ def add_rows(bench, plan, r):
     bench.report.add(Row(
         "(m)", f"first sync of a new replica from the snapshot right after compaction: {kept['changes']:,} changes",
         secs(right_after.seconds), baseline=baseline, ratio=ratios,
-        note=("compaction deleted the snapshot (below its floor); `snapshot create` built a new one of the "
+        note=("compaction deleted the snapshot (at its floor); `snapshot create` built a new one of the "
               f"compacted log ({mib(kib(kept['bytes']))})" if r["snapshot_deleted"] else
               f"the snapshot built before compaction sits at the floor ({kept['position']:,}), so compaction keeps "
               f"it, and `snapshot create` finds it up to date: new replicas still download every version "
