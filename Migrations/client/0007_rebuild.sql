@@ -73,6 +73,7 @@ CREATE TABLE compactions (
     stable_through INTEGER NOT NULL,     -- the local position below which it looked
     dropped INTEGER NOT NULL,
     kept_concurrent INTEGER NOT NULL,    -- entities left whole: concurrent versions or open conflicts
+    kept_unpushed INTEGER NOT NULL,      -- this replica's changes not yet acknowledged, never dropped
     bytes_before INTEGER NOT NULL,
     bytes_after INTEGER NOT NULL
 );

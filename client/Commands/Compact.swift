@@ -51,9 +51,14 @@ extension Gloss {
         static func describe(_ record: CompactionRecord) -> String {
             func megabytes(_ bytes: Int64) -> String { PlainFormat.fixed(Double(bytes) / 1_048_576, digits: 1) + " MB" }
             var line = "dropped \(record.dropped) change\(record.dropped == 1 ? "" : "s") below the server's floor \(record.floor)"
+            var kept: [String] = []
             if record.keptConcurrent > 0 {
-                line += " (\(record.keptConcurrent) entr\(record.keptConcurrent == 1 ? "y" : "ies") with concurrent versions kept whole)"
+                kept.append("\(record.keptConcurrent) entr\(record.keptConcurrent == 1 ? "y" : "ies") with concurrent versions kept whole")
             }
+            if record.keptUnpushed > 0 {
+                kept.append("\(record.keptUnpushed) change\(record.keptUnpushed == 1 ? "" : "s") not yet pushed kept: sync, then compact again")
+            }
+            if !kept.isEmpty { line += " (" + kept.joined(separator: "; ") + ")" }
             return line + "; \(megabytes(record.bytesBefore)) -> \(megabytes(record.bytesAfter))"
         }
     }

@@ -16,6 +16,9 @@ public struct CompactionRecord: Sendable, Hashable {
     /// Entities left whole because their frontier holds concurrent versions (an open
     /// conflict): the merge still needs their history.
     public var keptConcurrent: Int
+    /// This replica's changes the server had not acknowledged: never dropped, whatever they
+    /// supersede.
+    public var keptUnpushed: Int
     /// The replica file's size before and after (after reclaiming the space, when asked).
     public var bytesBefore: Int64
     public var bytesAfter: Int64
@@ -23,7 +26,7 @@ public struct CompactionRecord: Sendable, Hashable {
     public var json: JSONValue {
         [
             "at": .string(at), "floor": .int(floor), "stableThrough": .int(stableThrough), "dropped": .int(Int64(dropped)),
-            "keptConcurrent": .int(Int64(keptConcurrent)), "bytesBefore": .int(bytesBefore), "bytesAfter": .int(bytesAfter),
+            "keptConcurrent": .int(Int64(keptConcurrent)), "keptUnpushed": .int(Int64(keptUnpushed)), "bytesBefore": .int(bytesBefore), "bytesAfter": .int(bytesAfter),
         ]
     }
 }
@@ -107,13 +110,16 @@ extension GlossDatabase {
             try db.execute(sql: "DROP TABLE temp.compactable")
             let record = CompactionRecord(
                 at: PlainFormat.now(), floor: remote.floor, stableThrough: stable, dropped: dropped, keptConcurrent: concurrent,
-                bytesBefore: before, bytesAfter: before)
+                keptUnpushed: try Self.unpushedCount(db), bytesBefore: before, bytesAfter: before)
             try db.execute(
                 sql: """
-                    INSERT INTO compactions (at, floor, stable_through, dropped, kept_concurrent, bytes_before, bytes_after)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO compactions (at, floor, stable_through, dropped, kept_concurrent, kept_unpushed, bytes_before, bytes_after)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [record.at, record.floor, record.stableThrough, record.dropped, record.keptConcurrent, before, before])
+                arguments: [
+                    record.at, record.floor, record.stableThrough, record.dropped, record.keptConcurrent, record.keptUnpushed, before,
+                    before,
+                ])
             return .compacted(record)
         }
         guard case .compacted(var record) = outcome else { return outcome }
@@ -135,7 +141,8 @@ extension GlossDatabase {
             try Row.fetchAll(db, sql: "SELECT * FROM compactions ORDER BY id").map { row in
                 CompactionRecord(
                     at: row["at"], floor: row["floor"], stableThrough: row["stable_through"], dropped: row["dropped"],
-                    keptConcurrent: row["kept_concurrent"], bytesBefore: row["bytes_before"], bytesAfter: row["bytes_after"])
+                    keptConcurrent: row["kept_concurrent"], keptUnpushed: row["kept_unpushed"], bytesBefore: row["bytes_before"],
+                    bytesAfter: row["bytes_after"])
             }
         }
     }
