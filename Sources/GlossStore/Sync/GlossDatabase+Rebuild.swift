@@ -173,8 +173,10 @@ extension GlossDatabase {
         case (.some, false):
             var sides = Frontier(unseen)
             sides.insert(old)
-            let known = try ChangeLog.history(kind: tip.kind, entity: tip.entity, db)
-            let view = Merge.view(of: sides, history: carried + known.filter { version in !carried.contains { $0.dot == version.dot } })
+            // The old log's history and what the replica holds now, each version once.
+            let carriedDots = Set(carried.map(\.dot))
+            let known = try ChangeLog.history(kind: tip.kind, entity: tip.entity, db).filter { !carriedDots.contains($0.dot) }
+            let view = Merge.view(of: sides, history: carried + known)
             let content = view.editedContent([:])
             try transaction.writeVersion(
                 kind: tip.kind, entity: tip.entity, content: content, clock: frontier.joinedClock.joined(with: seen),
